@@ -1,0 +1,42 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Logger } from '../logging/logger';
+import type { ChangeNotifier } from '../feed/change-notifier';
+
+/**
+ * What every service function receives first: who acts, for which request, and where to log. The edge
+ * (resolver, webhook handler, import batch) builds it and opens the transaction.
+ */
+export interface ServiceContext {
+  requestId: string;
+  /** Who acts: a token subject, `cli`, `system`. Recorded in audit entries and merge history. */
+  actor: string;
+  logger: Logger;
+  dataSource: DataSource;
+  notifier: ChangeNotifier;
+}
+
+/** A service context inside an open transaction. */
+export interface TxContext extends ServiceContext {
+  manager: EntityManager;
+  /** Runs `effect` only once the transaction has committed (subscription pushes, broker messages). */
+  afterCommit(effect: () => void | Promise<void>): void;
+}
+
+/**
+ * Opens the transaction at the edge and hands it down. Side effects queued with `afterCommit` run only after
+ * a successful commit, so nothing leaves the process for a change that was rolled back.
+ */
+export async function inTransaction<T>(ctx: ServiceContext, work: (tx: TxContext) => Promise<T>): Promise<T> {
+  const effects: (() => void | Promise<void>)[] = [];
+  const result = await ctx.dataSource.transaction((manager) =>
+    work({ ...ctx, manager, afterCommit: (effect) => void effects.push(effect) }),
+  );
+  for (const effect of effects) {
+    try {
+      await effect();
+    } catch (error) {
+      ctx.logger.error({ err: error }, 'after-commit effect failed');
+    }
+  }
+  return result;
+}

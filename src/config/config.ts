@@ -1,0 +1,110 @@
+import path from 'node:path';
+
+/** Where the process runs; `production` turns on the strict defaults (no introspection, auth required). */
+export type NodeEnv = 'development' | 'test' | 'production';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Typed configuration, read once from the environment (the names are part of the public contract). */
+export interface HubConfig {
+  /** `DATABASE_URL`; unset means an embedded PostgreSQL under `dataDir`. */
+  databaseUrl: string | undefined;
+  /** `PORT`, default 4000; 0 picks a free port. */
+  port: number;
+  /** `HOST`, default `0.0.0.0`. */
+  host: string;
+  /** `HUB_DATA_DIR`, default `.hub-data` in the project folder: the embedded database lives here. */
+  dataDir: string;
+  /** `HUB_CONFIG`: the rules file (survivorship, matching, segments, scoring). */
+  rulesFile: string | undefined;
+  authIssuer: string | undefined;
+  authAudience: string | undefined;
+  authJwksUrl: string | undefined;
+  /** `AMQP_URL`: optional RabbitMQ for ingest and the feed relay. */
+  amqpUrl: string | undefined;
+  nodeEnv: NodeEnv;
+  /** `LOG_LEVEL`, default `info` (`silent` under test). */
+  logLevel: LogLevel;
+  /** `DB_POOL_SIZE`, default 10. */
+  dbPoolSize: number;
+  /** `SHUTDOWN_TIMEOUT_MS`, default 10000: how long in-flight requests may take once shutdown begins. */
+  shutdownTimeoutMs: number;
+}
+
+/** Thrown when an environment variable holds a value the hub cannot use; the message names it. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`${variable}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const NODE_ENVS: readonly NodeEnv[] = ['development', 'test', 'production'];
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `"${raw}" is not allowed; use a whole number from ${min} to ${max}`);
+  }
+  return Number(raw);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `"${raw}" is not allowed; use one of ${allowed.join(', ')}`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is not a valid URL; expected ${protocols.map((p) => `${p}//…`).join(' or ')}`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(
+      name,
+      `uses "${parsed.protocol}", which is not allowed; use ${protocols.map((p) => `${p}//…`).join(' or ')}`,
+    );
+  }
+  return raw;
+}
+
+/** Reads and validates the configuration; throws {@link ConfigError} naming the first bad variable. */
+export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): HubConfig {
+  const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
+  const dataDir = path.resolve(projectRoot, optional(env, 'HUB_DATA_DIR') ?? '.hub-data');
+  return {
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host: optional(env, 'HOST') ?? '0.0.0.0',
+    dataDir,
+    rulesFile: optional(env, 'HUB_CONFIG') ? path.resolve(projectRoot, optional(env, 'HUB_CONFIG')!) : undefined,
+    authIssuer: url(env, 'AUTH_ISSUER', ['https:', 'http:']),
+    authAudience: optional(env, 'AUTH_AUDIENCE'),
+    authJwksUrl: url(env, 'AUTH_JWKS_URL', ['https:', 'http:']),
+    amqpUrl: url(env, 'AMQP_URL', ['amqp:', 'amqps:']),
+    nodeEnv,
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
+    dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+  };
+}

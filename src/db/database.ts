@@ -1,0 +1,77 @@
+import type { DataSource } from 'typeorm';
+import type { HubConfig } from '../config/config';
+import type { Logger } from '../logging/logger';
+import { createDataSource } from './data-source';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
+
+/** Any constant will do; every hub process on one database agrees on it, so only one migrates at a time. */
+const MIGRATION_LOCK_KEY = 7_240_501_001;
+
+export interface Database {
+  dataSource: DataSource;
+  /** Set when the hub runs its own embedded PostgreSQL. */
+  embedded?: EmbeddedDatabase;
+  close(): Promise<void>;
+}
+
+/**
+ * Applies pending migrations. Several hub processes may start against one database at once: a session-level
+ * advisory lock makes the others wait, and they then find nothing left to run.
+ */
+export async function migrate(dataSource: DataSource, logger?: Logger): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    for (const migration of applied) logger?.info({ migration: migration.name }, 'migration applied');
+    return applied.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/** True when the database is reachable and every migration the code knows of has been applied. */
+export async function isReady(dataSource: DataSource): Promise<boolean> {
+  try {
+    return !(await dataSource.showMigrations());
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Connects to `DATABASE_URL`, or starts the embedded PostgreSQL under `HUB_DATA_DIR` when it is unset, and
+ * applies migrations unless told not to.
+ */
+export async function openDatabase(
+  config: HubConfig,
+  logger: Logger,
+  options: { runMigrations?: boolean } = {},
+): Promise<Database> {
+  let embedded: EmbeddedDatabase | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
+    url = embedded.url;
+    logger.info({ dataDir: embedded.dataDir }, 'embedded PostgreSQL started (DATABASE_URL is unset)');
+  }
+  const dataSource = createDataSource({ url, poolSize: config.dbPoolSize });
+  try {
+    await dataSource.initialize();
+    if (options.runMigrations !== false) await migrate(dataSource, logger);
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+  return {
+    dataSource,
+    embedded,
+    async close() {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await embedded?.stop();
+    },
+  };
+}
