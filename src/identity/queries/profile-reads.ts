@@ -1,0 +1,104 @@
+import type { DataSource } from 'typeorm';
+import { CORE_ATTRIBUTES, CORE_COLUMNS, type FlatAttributes } from '../golden-attributes';
+import type { FieldLineage } from '../survivorship/compute-golden';
+
+export type ProfileStatus = 'active' | 'merged' | 'erased';
+
+/** A golden profile as read for the API. */
+export interface ProfileView {
+  id: string;
+  status: ProfileStatus;
+  mergedIntoId: string | null;
+  version: number;
+  attributes: FlatAttributes;
+  lineage: Record<string, FieldLineage>;
+  leadScore: number;
+  lifecycleStage: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One system's view of the person, as the source last sent it. */
+export interface SourceRecordView {
+  id: string;
+  source: string;
+  externalId: string;
+  objectType: string;
+  profileId: string;
+  deleted: boolean;
+  attributes: FlatAttributes;
+  fieldUpdatedAt: Record<string, string>;
+  sourceUpdatedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const PROFILE_COLUMNS = CORE_ATTRIBUTES.map((f) => CORE_COLUMNS[f])
+  .map((c) => (c === 'birth_date' ? 'birth_date::text AS birth_date' : c))
+  .join(', ');
+
+/** Loads golden profiles by id in one query; the result follows `ids` (null where unknown). */
+export async function findProfilesByIds(ds: DataSource, ids: readonly string[]): Promise<(ProfileView | null)[]> {
+  const rows: Record<string, unknown>[] = await ds.query(
+    `SELECT id, status, merged_into_id, version, custom, lineage, lead_score::float8 AS lead_score, lifecycle_stage,
+            created_at, updated_at, ${PROFILE_COLUMNS}
+       FROM golden_profile WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const byId = new Map(rows.map((row) => [row.id as string, toProfileView(row)]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+function toProfileView(row: Record<string, unknown>): ProfileView {
+  const attributes: FlatAttributes = {};
+  for (const field of CORE_ATTRIBUTES) {
+    const value = row[CORE_COLUMNS[field]];
+    if (value !== null && value !== undefined) attributes[field] = value as string;
+  }
+  for (const [key, value] of Object.entries((row.custom as FlatAttributes) ?? {})) attributes[`custom.${key}`] = value;
+  return {
+    id: row.id as string,
+    status: row.status as ProfileStatus,
+    mergedIntoId: (row.merged_into_id as string | null) ?? null,
+    version: row.version as number,
+    attributes,
+    lineage: (row.lineage as Record<string, FieldLineage>) ?? {},
+    leadScore: Number(row.lead_score ?? 0),
+    lifecycleStage: (row.lifecycle_stage as string | null) ?? null,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+  };
+}
+
+/** Loads the source records of many profiles in one query; the result follows `profileIds`. */
+export async function findSourceRecordsByProfileIds(
+  ds: DataSource,
+  profileIds: readonly string[],
+): Promise<SourceRecordView[][]> {
+  const rows: Record<string, unknown>[] = await ds.query(
+    `SELECT id, source, external_id, object_type, profile_id, deleted, attributes, field_updated_at,
+            source_updated_at, created_at, updated_at
+       FROM source_record WHERE profile_id = ANY($1::uuid[]) ORDER BY source, external_id`,
+    [profileIds],
+  );
+  const grouped = new Map<string, SourceRecordView[]>();
+  for (const row of rows) {
+    const view: SourceRecordView = {
+      id: row.id as string,
+      source: row.source as string,
+      externalId: row.external_id as string,
+      objectType: row.object_type as string,
+      profileId: row.profile_id as string,
+      deleted: row.deleted as boolean,
+      attributes: row.attributes as FlatAttributes,
+      fieldUpdatedAt: row.field_updated_at as Record<string, string>,
+      sourceUpdatedAt: (row.source_updated_at as Date | null) ?? null,
+      createdAt: row.created_at as Date,
+      updatedAt: row.updated_at as Date,
+    };
+    const list = grouped.get(view.profileId) ?? [];
+    list.push(view);
+    grouped.set(view.profileId, list);
+  }
+  return profileIds.map((id) => grouped.get(id) ?? []);
+}

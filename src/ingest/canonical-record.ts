@@ -1,0 +1,237 @@
+import { ErrorCode } from '../common/hub-error';
+import { ADDRESS_PARTS, type AttributeValue, type FlatAttributes } from '../identity/golden-attributes';
+
+/**
+ * The canonical record every adapter produces and `ingest`, `POST /ingest/:source` and `import` accept
+ * (see DESIGN.md). Attributes are a patch: an absent key leaves the field as it was, `null` clears it.
+ */
+export interface CanonicalRecord {
+  source: string;
+  externalId: string;
+  objectType: string;
+  /** When the source changed the record; drives "an older update never overwrites a newer value". */
+  updatedAt: string;
+  eventId?: string;
+  deleted: boolean;
+  /** Flat patch: `email`, `address.city`, `custom.<key>` → value or null. */
+  attributes: FlatAttributes;
+  identifiers: { type: string; value: string }[];
+  links: { source: string; externalId: string }[];
+}
+
+export interface RecordRejection {
+  code: ErrorCode;
+  message: string;
+  /** JSON path of the offending value inside the record, e.g. `$.attributes.email`. */
+  path: string;
+}
+
+export type RecordValidation = { ok: true; record: CanonicalRecord } | ({ ok: false } & RecordRejection);
+
+const SOURCE_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
+const MAX_TEXT = 1000;
+// Deliberately strict about shape, lenient about characters: local part and a dotted domain with a TLD.
+const EMAIL = /^[^\s@"(),:;<>[\\\]]{1,64}@(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+
+const TOP_LEVEL = new Set([
+  'source',
+  'externalId',
+  'objectType',
+  'updatedAt',
+  'eventId',
+  'deleted',
+  'attributes',
+  'identifiers',
+  'links',
+  'consents',
+  'events',
+]);
+const TEXT_ATTRIBUTES = new Set(['firstName', 'lastName', 'company', 'jobTitle', 'phone']);
+
+class Rejection extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+function text(value: unknown, path: string, { required = false, max = MAX_TEXT } = {}): string | undefined {
+  if (value === undefined || (value === null && !required)) return undefined;
+  if (typeof value !== 'string') throw new Rejection(ErrorCode.InvalidType, `expected a string, got ${describe(value)}`, path);
+  const trimmed = value.trim();
+  if (required && trimmed === '') throw new Rejection(ErrorCode.InvalidRecord, 'must not be empty', path);
+  if (trimmed.length > max) throw new Rejection(ErrorCode.ValueTooLong, `longer than ${max} characters`, path);
+  return trimmed;
+}
+
+function collapse(value: string): string {
+  return value.replace(/\s+/g, ' ');
+}
+
+function normaliseEmail(value: unknown, path: string): string | null {
+  if (value === null) return null;
+  const raw = text(value, path, { max: 320 }) ?? '';
+  const email = raw.toLowerCase();
+  if (!EMAIL.test(email)) throw new Rejection(ErrorCode.InvalidEmail, `"${raw.slice(0, 80)}" is not an email address`, path);
+  return email;
+}
+
+function normaliseDate(value: unknown, path: string): string | null {
+  if (value === null) return null;
+  const raw = text(value, path) ?? '';
+  const parsed = new Date(`${raw}T00:00:00Z`);
+  if (!ISO_DATE.test(raw) || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== raw) {
+    throw new Rejection(ErrorCode.InvalidDate, `"${raw.slice(0, 40)}" is not a date (YYYY-MM-DD)`, path);
+  }
+  return raw;
+}
+
+function normaliseTimestamp(value: unknown, path: string): string {
+  const raw = text(value, path, { required: true }) ?? '';
+  const parsed = new Date(raw);
+  if (!ISO_DATETIME.test(raw) || Number.isNaN(parsed.getTime())) {
+    throw new Rejection(ErrorCode.InvalidDate, `"${raw.slice(0, 40)}" is not an ISO 8601 timestamp with a time zone`, path);
+  }
+  return parsed.toISOString();
+}
+
+function customValue(value: unknown, path: string, depth = 0): AttributeValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Rejection(ErrorCode.InvalidType, 'numbers must be finite', path);
+    return value;
+  }
+  if (depth > 5) throw new Rejection(ErrorCode.InvalidType, 'nested deeper than 5 levels', path);
+  if (Array.isArray(value)) return value.map((item, i) => customValue(item, `${path}[${i}]`, depth + 1));
+  if (isObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, customValue(v, `${path}.${k}`, depth + 1)]));
+  }
+  throw new Rejection(ErrorCode.InvalidType, `unsupported value ${describe(value)}`, path);
+}
+
+function attributes(raw: unknown): FlatAttributes {
+  if (raw === undefined) return {};
+  if (!isObject(raw)) throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(raw)}`, '$.attributes');
+  const flat: FlatAttributes = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const path = `$.attributes.${key}`;
+    if (value === undefined) continue;
+    if (key === 'email') flat.email = normaliseEmail(value, path);
+    else if (key === 'birthDate') flat.birthDate = normaliseDate(value, path);
+    else if (TEXT_ATTRIBUTES.has(key)) flat[key] = value === null ? null : collapse(text(value, path) ?? '') || null;
+    else if (key === 'address') {
+      if (value === null) {
+        for (const part of ADDRESS_PARTS) flat[`address.${part}`] = null;
+        continue;
+      }
+      if (!isObject(value)) throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(value)}`, path);
+      for (const [part, partValue] of Object.entries(value)) {
+        const partPath = `${path}.${part}`;
+        if (!(ADDRESS_PARTS as readonly string[]).includes(part)) {
+          throw new Rejection(ErrorCode.UnknownAttribute, `unknown address field "${part}"; known: ${ADDRESS_PARTS.join(', ')}`, partPath);
+        }
+        if (partValue === undefined) continue;
+        let normalised = partValue === null ? null : collapse(text(partValue, partPath) ?? '') || null;
+        if (part === 'country' && normalised !== null) {
+          normalised = normalised.toUpperCase();
+          if (!/^[A-Z]{2}$/.test(normalised)) {
+            throw new Rejection(ErrorCode.InvalidCountry, `"${normalised.slice(0, 20)}" is not an ISO 3166 alpha-2 code`, partPath);
+          }
+        }
+        flat[`address.${part}`] = normalised;
+      }
+    } else if (key === 'custom') {
+      if (value === null) continue;
+      if (!isObject(value)) throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(value)}`, path);
+      for (const [customKey, customRaw] of Object.entries(value)) {
+        if (customRaw !== undefined) flat[`custom.${customKey}`] = customValue(customRaw, `${path}.${customKey}`);
+      }
+    } else {
+      throw new Rejection(
+        ErrorCode.UnknownAttribute,
+        `unknown attribute "${key}"; put source-specific fields under attributes.custom`,
+        path,
+      );
+    }
+  }
+  return flat;
+}
+
+function list<T>(raw: unknown, path: string, item: (value: Record<string, unknown>, path: string) => T): T[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new Rejection(ErrorCode.InvalidType, `expected an array, got ${describe(raw)}`, path);
+  return raw.map((value, i) => {
+    const itemPath = `${path}[${i}]`;
+    if (!isObject(value)) throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(value)}`, itemPath);
+    return item(value, itemPath);
+  });
+}
+
+/**
+ * Validates and normalises one canonical record. `defaultSource` is the source the caller ingests as (the
+ * `source` argument or the URL); a record naming another source is rejected.
+ * @example validateCanonicalRecord({ externalId: '42', attributes: { email: ' Ann@X.io ' } }, 'hubspot')
+ *          // → { ok: true, record: { source: 'hubspot', attributes: { email: 'ann@x.io' }, … } }
+ */
+export function validateCanonicalRecord(raw: unknown, defaultSource?: string, receivedAt = new Date()): RecordValidation {
+  try {
+    if (!isObject(raw)) throw new Rejection(ErrorCode.InvalidType, `a record must be an object, got ${describe(raw)}`, '$');
+    for (const key of Object.keys(raw)) {
+      if (!TOP_LEVEL.has(key)) throw new Rejection(ErrorCode.UnknownField, `unknown field "${key}"`, `$.${key}`);
+    }
+    const source = text(raw.source, '$.source') ?? defaultSource;
+    if (!source) throw new Rejection(ErrorCode.MissingSource, 'the record names no source', '$.source');
+    if (!SOURCE_KEY.test(source)) {
+      throw new Rejection(ErrorCode.InvalidSource, 'a source key is lower-case letters, digits, - or _', '$.source');
+    }
+    if (defaultSource && source !== defaultSource) {
+      throw new Rejection(ErrorCode.SourceMismatch, `record source "${source}" differs from "${defaultSource}"`, '$.source');
+    }
+    if (raw.externalId === undefined || raw.externalId === null) {
+      throw new Rejection(ErrorCode.MissingExternalId, 'the record has no externalId', '$.externalId');
+    }
+    const externalId = text(typeof raw.externalId === 'number' ? String(raw.externalId) : raw.externalId, '$.externalId', {
+      required: true,
+      max: 255,
+    })!;
+    if (raw.deleted !== undefined && typeof raw.deleted !== 'boolean') {
+      throw new Rejection(ErrorCode.InvalidType, `expected a boolean, got ${describe(raw.deleted)}`, '$.deleted');
+    }
+    const record: CanonicalRecord = {
+      source,
+      externalId,
+      objectType: text(raw.objectType, '$.objectType', { max: 64 }) ?? 'contact',
+      updatedAt: raw.updatedAt === undefined || raw.updatedAt === null ? receivedAt.toISOString() : normaliseTimestamp(raw.updatedAt, '$.updatedAt'),
+      eventId: text(raw.eventId, '$.eventId', { max: 255 }),
+      deleted: raw.deleted === true,
+      attributes: attributes(raw.attributes),
+      identifiers: list(raw.identifiers, '$.identifiers', (value, path) => ({
+        type: text(value.type, `${path}.type`, { required: true, max: 64 })!,
+        value: text(value.value, `${path}.value`, { required: true, max: 255 })!,
+      })),
+      links: list(raw.links, '$.links', (value, path) => ({
+        source: text(value.source, `${path}.source`, { required: true, max: 63 })!,
+        externalId: text(value.externalId, `${path}.externalId`, { required: true, max: 255 })!,
+      })),
+    };
+    return { ok: true, record };
+  } catch (error) {
+    if (error instanceof Rejection) return { ok: false, code: error.code, message: error.message, path: error.path };
+    throw error;
+  }
+}
