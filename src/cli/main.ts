@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig, type HubConfig } from '../config/config';
+import { openDatabase } from '../db/database';
+import { EmbeddedDatabaseError } from '../db/embedded-postgres';
+import { createLogger, type Logger } from '../logging/logger';
+import { startHub } from '../server/hub';
+
+function packageVersion(): string {
+  // The same code runs from src/ (tests) and dist/src/ (built), so find package.json by walking up.
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return '0.0.0';
+}
+
+function setup(): { config: HubConfig; logger: Logger } {
+  const config = loadConfig();
+  return { config, logger: createLogger(config.logLevel) };
+}
+
+async function serve(): Promise<void> {
+  const { config, logger } = setup();
+  const hub = await startHub(config, logger);
+  logger.info({ url: hub.url }, 'profile-hub is ready');
+  process.stdout.write(`\nprofile-hub is ready: ${hub.url}\n  try: curl -s ${hub.url} -H 'content-type: application/json' -d '{"query":"{ __typename }"}'\n\n`);
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5000);
+    deadline.unref();
+    hub.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+async function migrateCommand(options: { check?: boolean }): Promise<void> {
+  const { config, logger } = setup();
+  const database = await openDatabase(config, logger, { runMigrations: !options.check });
+  try {
+    const pending = await database.dataSource.showMigrations();
+    process.stdout.write(pending ? 'migrations pending\n' : 'schema is up to date\n');
+    if (options.check && pending) process.exitCode = 3;
+  } finally {
+    await database.close();
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('profile-hub')
+    .description('Customer data hub: golden profiles, identity resolution, consents, segments and a change feed.')
+    .version(packageVersion())
+    .showHelpAfterError();
+  program
+    .command('serve')
+    .description('run the hub: GraphQL over HTTP and WebSocket at /graphql, /healthz, /readyz')
+    .action(serve);
+  program
+    .command('migrate')
+    .description('apply pending database migrations (embedded database when DATABASE_URL is unset)')
+    .option('--check', 'only report whether migrations are pending (exit code 3 if so)')
+    .action(migrateCommand);
+  return program;
+}
+
+/** Entry point of the `profile-hub` command: prints clear messages for expected failures, never a stack. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().exitOverride().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`profile-hub: invalid configuration: ${error.message}\n`);
+    } else if (error instanceof EmbeddedDatabaseError) {
+      process.stderr.write(`profile-hub: ${error.message}\n`);
+    } else if ((error as { code?: string }).code === 'EADDRINUSE') {
+      process.stderr.write(`profile-hub: the port is already in use; set PORT to a free one\n`);
+    } else if ((error as { code?: string }).code === 'ECONNREFUSED') {
+      process.stderr.write(`profile-hub: cannot reach the database at DATABASE_URL (connection refused)\n`);
+    } else {
+      process.stderr.write(`profile-hub: ${(error as Error).message ?? String(error)}\n`);
+    }
+    process.exitCode = 1;
+  }
+}

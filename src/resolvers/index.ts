@@ -1,0 +1,6 @@
+import type { NonEmptyArray } from 'type-graphql';
+import { IngestResolver } from './ingest.resolver';
+import { ProfileChangeResolver } from './profile-change.resolver';
+import { ProfileResolver } from './profile.resolver';
+
+export const resolvers: NonEmptyArray<Function> = [ProfileResolver, IngestResolver, ProfileChangeResolver];

@@ -1,0 +1,37 @@
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { fromGlobalId } from '../common/global-id';
+import { GoldenField, Profile, SourceRecord } from '../schema/profile.type';
+import { toGoldenField, toProfile, toSourceRecord } from '../schema/profile.mapper';
+import type { GraphQLContext } from '../server/context';
+
+@Resolver(() => Profile)
+export class ProfileResolver {
+  @Query(() => Profile, { nullable: true, description: 'A golden profile by its id (global id or UUID).' })
+  async profile(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Profile | null> {
+    const view = await ctx.loaders.profile.load(fromGlobalId('Profile', id));
+    return view ? toProfile(view) : null;
+  }
+
+  @FieldResolver(() => [GoldenField], { description: 'Every golden field with its lineage.' })
+  async lineage(@Root() profile: Profile, @Ctx() ctx: GraphQLContext): Promise<GoldenField[]> {
+    const view = await ctx.loaders.profile.load(fromGlobalId('Profile', profile.id));
+    return Object.entries(view?.lineage ?? {}).map(([name, lineage]) => toGoldenField(name, lineage));
+  }
+
+  @FieldResolver(() => GoldenField, { nullable: true, description: 'One golden field with its lineage.' })
+  async field(
+    @Root() profile: Profile,
+    @Arg('name', { description: 'Field path, e.g. `email` or `address.city`.' }) name: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<GoldenField | null> {
+    const view = await ctx.loaders.profile.load(fromGlobalId('Profile', profile.id));
+    const lineage = view?.lineage[name];
+    return lineage ? toGoldenField(name, lineage) : null;
+  }
+
+  @FieldResolver(() => [SourceRecord], { description: "Each connected system's record of this person." })
+  async sourceRecords(@Root() profile: Profile, @Ctx() ctx: GraphQLContext): Promise<SourceRecord[]> {
+    const records = await ctx.loaders.sourceRecordsByProfile.load(fromGlobalId('Profile', profile.id));
+    return records.map(toSourceRecord);
+  }
+}

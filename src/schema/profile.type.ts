@@ -1,0 +1,94 @@
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
+
+export enum ProfileStatus {
+  ACTIVE = 'active',
+  MERGED = 'merged',
+  ERASED = 'erased',
+}
+registerEnumType(ProfileStatus, { name: 'ProfileStatus', description: 'Lifecycle of a golden profile.' });
+
+@ObjectType({ description: 'A postal address (golden or as a source sent it).' })
+export class Address {
+  @Field(() => String, { nullable: true }) line1!: string | null;
+  @Field(() => String, { nullable: true }) line2!: string | null;
+  @Field(() => String, { nullable: true }) city!: string | null;
+  @Field(() => String, { nullable: true }) postalCode!: string | null;
+  @Field(() => String, { nullable: true }) region!: string | null;
+  @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2.' }) country!: string | null;
+}
+
+@ObjectType({ description: 'One golden field with its lineage: where the value came from and why it won.' })
+export class GoldenField {
+  @Field({ description: 'Flat field path, e.g. `email`, `address.city`, `custom.salesforce.Industry`.' })
+  name!: string;
+
+  @Field(() => GraphQLJSON, { nullable: true })
+  value!: unknown;
+
+  @Field({ description: 'Source key of the record that supplied the value.' })
+  source!: string;
+
+  @Field(() => ID, { description: 'Global id of the source record that supplied the value.' })
+  sourceRecordId!: string;
+
+  @Field({ description: 'The survivorship rule that chose this value, e.g. `mostRecent`.' })
+  rule!: string;
+
+  @Field(() => Date, { nullable: true, description: 'When the source set this value.' })
+  updatedAt!: Date | null;
+
+  @Field({ description: 'True when a steward pinned the value.' })
+  pinned!: boolean;
+}
+
+@ObjectType({ description: "One system's record of the person, as the source last sent it." })
+export class SourceRecord {
+  @Field(() => ID) id!: string;
+  @Field() source!: string;
+  @Field() externalId!: string;
+  @Field() objectType!: string;
+  @Field(() => ID) profileId!: string;
+  @Field() deleted!: boolean;
+
+  @Field(() => GraphQLJSONObject, { description: 'Canonical attributes as this source holds them.' })
+  attributes!: Record<string, unknown>;
+
+  @Field(() => GraphQLJSONObject, { description: 'Per-field source timestamps, keyed by field path.' })
+  fieldUpdatedAt!: Record<string, string>;
+
+  @Field(() => Date, { nullable: true, description: 'Latest change time the source reported.' })
+  sourceUpdatedAt!: Date | null;
+
+  @Field() createdAt!: Date;
+  @Field() updatedAt!: Date;
+}
+
+@ObjectType({ description: 'The golden profile: one person across every connected system.' })
+export class Profile {
+  @Field(() => ID) id!: string;
+  @Field(() => ProfileStatus) status!: ProfileStatus;
+
+  @Field(() => ID, { nullable: true, description: 'Set when this profile was merged into another.' })
+  mergedIntoId!: string | null;
+
+  @Field(() => Int, { description: 'Increases by one with every change to the golden values.' })
+  version!: number;
+
+  @Field(() => String, { nullable: true }) email!: string | null;
+  @Field(() => String, { nullable: true, description: 'E.164.' }) phone!: string | null;
+  @Field(() => String, { nullable: true }) firstName!: string | null;
+  @Field(() => String, { nullable: true }) lastName!: string | null;
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD.' }) birthDate!: string | null;
+  @Field(() => String, { nullable: true }) company!: string | null;
+  @Field(() => String, { nullable: true }) jobTitle!: string | null;
+  @Field(() => Address, { nullable: true }) address!: Address | null;
+
+  @Field(() => GraphQLJSONObject, { description: 'Custom attributes, namespaced by source where mapped so.' })
+  custom!: Record<string, unknown>;
+
+  @Field(() => Float) leadScore!: number;
+  @Field(() => String, { nullable: true }) lifecycleStage!: string | null;
+  @Field() createdAt!: Date;
+  @Field() updatedAt!: Date;
+}

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { GraphQLError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { DataSource } from 'typeorm';
+import { WebSocketServer } from 'ws';
+import type { HubConfig } from '../config/config';
+import { isReady } from '../db/database';
+import { ChangeNotifier, type HubPubSub } from '../feed/change-notifier';
+import type { Logger } from '../logging/logger';
+import type { GraphQLContext } from './context';
+import { createErrorFormatter } from './format-error';
+import { createLoaders } from './loaders';
+import { buildHubSchema } from './schema';
+
+export interface HubRuntime {
+  config: HubConfig;
+  logger: Logger;
+  dataSource: DataSource;
+  pubSub: HubPubSub;
+}
+
+export interface HubServer {
+  httpServer: http.Server;
+  /** Starts listening; resolves with the bound address. */
+  listen(): Promise<{ url: string; port: number }>;
+  /** Stops accepting, finishes in-flight requests, closes WebSockets with 1001. Leaves the database open. */
+  stop(): Promise<void>;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,100}$/;
+
+function jsonError(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+/** Express 5 + Apollo Server 5 at `/graphql`, graphql-ws on the same port and path, health probes. */
+export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
+  const { config, logger, dataSource, pubSub } = runtime;
+  const notifier = new ChangeNotifier(pubSub);
+  const schema = await buildHubSchema(pubSub);
+  const formatError = createErrorFormatter(logger);
+  let stopping = false;
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  const makeContext = (requestId: string, log: Logger): GraphQLContext => ({
+    requestId,
+    actor: 'anonymous',
+    logger: log,
+    dataSource,
+    notifier,
+    loaders: createLoaders(dataSource),
+  });
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsCleanup = useServer<Record<string, unknown>, { requestId?: string }>(
+    {
+      schema,
+      context: (ctx) => {
+        const requestId = randomUUID();
+        return makeContext(requestId, logger.child({ requestId, transport: 'ws' })) as unknown as Record<string, unknown>;
+      },
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+      onError: (_ctx, _id, _payload, errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e)),
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: config.nodeEnv !== 'production',
+    csrfPrevention: true,
+    logger: {
+      debug: (m) => logger.debug(m),
+      info: (m) => logger.info(m),
+      warn: (m) => logger.warn(m),
+      error: (m) => logger.error(m),
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
+      { serverWillStart: async () => ({ drainServer: async () => wsCleanup.dispose() }) },
+    ],
+  });
+  await apollo.start();
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const header = req.get('x-request-id');
+    const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
+    const started = process.hrtime.bigint();
+    res.locals.requestId = requestId;
+    res.locals.logger = logger.child({ requestId });
+    res.setHeader('x-request-id', requestId);
+    res.on('finish', () =>
+      res.locals.logger.info(
+        { method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        'request',
+      ),
+    );
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = !stopping && (await isReady(dataSource));
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : stopping ? 'stopping' : 'not_ready' });
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '5mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ res }) => makeContext(res.locals.requestId, res.locals.logger),
+    }),
+  );
+
+  app.use((_req: Request, res: Response) => jsonError(res, 404, 'NOT_FOUND', 'no such endpoint'));
+  // Body-parser failures are the client's: answer them with a code, never the default HTML page or a stack.
+  app.use((error: { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    if (error.type === 'entity.too.large') return jsonError(res, 413, 'PAYLOAD_TOO_LARGE', 'request body too large');
+    if (error.type === 'entity.parse.failed') return jsonError(res, 400, 'BAD_REQUEST', 'request body is not valid JSON');
+    if (error.status && error.status >= 400 && error.status < 500) return jsonError(res, error.status, 'BAD_REQUEST', 'bad request');
+    res.locals.logger?.error({ err: error }, 'unexpected error in an HTTP request');
+    jsonError(res, 500, 'INTERNAL_ERROR', 'Internal error; the hub logged the details.');
+  });
+
+  return {
+    httpServer,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          const { port } = httpServer.address() as AddressInfo;
+          const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+          resolve({ url: `http://${host}:${port}/graphql`, port });
+        });
+      }),
+    stop: async () => {
+      if (stopping) return;
+      stopping = true;
+      await apollo.stop();
+    },
+  };
+}

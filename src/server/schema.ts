@@ -1,0 +1,14 @@
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { resolvers } from '../resolvers';
+import type { HubPubSub } from '../feed/change-notifier';
+
+/** Builds the executable schema from the resolvers; shared by HTTP and WebSocket. */
+export async function buildHubSchema(pubSub: HubPubSub): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers,
+    pubSub,
+    validate: false,
+    emitSchemaFile: false,
+  });
+}
