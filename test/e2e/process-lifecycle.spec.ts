@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { graphql } from '../support/test-hub';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+/** Runs `profile-hub serve` as a newcomer would, with DATABASE_URL unset, and waits for the ready line. */
+function serve(dataDir: string): Promise<Started> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/profile-hub.js'), 'serve'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: '', HUB_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hub did not become ready:\n${output}`)), 45000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = /profile-hub is ready: (http:\/\/\S+\/graphql)/.exec(output);
+      if (ready) {
+        clearTimeout(timer);
+        resolve({ child, url: ready[1], output: () => output });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hub exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<{ code: number | null; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, ms: Date.now() - started })));
+}
+
+describe('profile-hub serve as a process (embedded PostgreSQL, graceful shutdown)', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hub-lifecycle-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts on the embedded database, closes WebSockets with 1001 and exits 0 on SIGTERM, and keeps data across restarts', async () => {
+    const first = await serve(dataDir);
+    expect((await graphql(first.url, '{ __typename }')).data).toEqual({ __typename: 'Query' });
+    const ingested = await graphql(
+      first.url,
+      `mutation { ingest(source: "hubspot", records: [{ externalId: "77", attributes: { email: "keep@example.com" } }]) {
+         results { ... on IngestAccepted { profileId } } } }`,
+    );
+    const profileId = ingested.data!.ingest.results[0].profileId;
+    expect(profileId).toBeTruthy();
+
+    const socket = new WebSocket(first.url.replace('http', 'ws'), 'graphql-transport-ws');
+    await new Promise<void>((resolve, reject) => {
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+      socket.on('message', (data) => JSON.parse(String(data)).type === 'connection_ack' && resolve());
+      socket.on('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+
+    const exited = exitOf(first.child);
+    first.child.kill('SIGTERM');
+    expect(await closed).toBe(1001);
+    const { code, ms } = await exited;
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(10000);
+    // The embedded PostgreSQL was stopped too: a running postmaster keeps this file.
+    expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+
+    const second = await serve(dataDir);
+    try {
+      const again = await graphql(second.url, 'query($id: ID!) { profile(id: $id) { email } }', { id: profileId });
+      expect(again.data!.profile).toEqual({ email: 'keep@example.com' });
+    } finally {
+      const stopped = exitOf(second.child);
+      second.child.kill('SIGINT');
+      expect((await stopped).code).toBe(0);
+    }
+  }, 120000);
+
+  it('refuses to start with an invalid setting and names the variable', async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/profile-hub.js'), 'serve'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: 'eighty' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    const { code } = await exitOf(child);
+    expect(code).toBe(1);
+    expect(stderr).toContain('PORT');
+    expect(stderr).toContain('"eighty" is not allowed');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,57 @@
+import { loadConfig } from '../../src/config/config';
+import { createHubServer, type HubServer } from '../../src/server/app';
+import { createHubPubSub } from '../../src/feed/change-notifier';
+import { createLogger } from '../../src/logging/logger';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export interface TestHub {
+  url: string;
+  wsUrl: string;
+  db: TestDatabase;
+  server: HubServer;
+  stop(): Promise<void>;
+}
+
+/** The real hub server on a free port, over its own fresh database. */
+export async function startTestHub(env: Record<string, string> = {}): Promise<TestHub> {
+  const db = await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: db.url, ...env });
+  const server = await createHubServer({
+    config,
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    dataSource: db.dataSource,
+    pubSub: createHubPubSub(),
+  });
+  const { port } = await server.listen();
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    db,
+    server,
+    async stop() {
+      await server.stop();
+      await db.destroy();
+    },
+  };
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** Posts one GraphQL operation the way a client would. */
+export async function graphql<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
+  return { status: response.status, ...body };
+}
