@@ -7,7 +7,9 @@ import { createDataSource } from './src/db/data-source';
  */
 const url = process.env.DATABASE_URL;
 if (!url) {
-  throw new Error('DATABASE_URL must be set to use the TypeORM CLI (profile-hub migrate starts the embedded database itself)');
+  throw new Error(
+    'DATABASE_URL must be set to use the TypeORM CLI (profile-hub migrate starts the embedded database itself)',
+  );
 }
 
 export default createDataSource({ url });

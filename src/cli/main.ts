@@ -25,7 +25,9 @@ async function serve(): Promise<void> {
   const { config, logger } = setup();
   const hub = await startHub(config, logger);
   logger.info({ url: hub.url }, 'profile-hub is ready');
-  process.stdout.write(`\nprofile-hub is ready: ${hub.url}\n  try: curl -s ${hub.url} -H 'content-type: application/json' -d '{"query":"{ __typename }"}'\n\n`);
+  process.stdout.write(
+    `\nprofile-hub is ready: ${hub.url}\n  try: curl -s ${hub.url} -H 'content-type: application/json' -d '{"query":"{ __typename }"}'\n\n`,
+  );
   let signals = 0;
   const shutdown = (signal: NodeJS.Signals) => {
     if (++signals > 1) {

@@ -46,7 +46,11 @@ describe('loadConfig', () => {
     ['PORT', 'eighty', /PORT: "eighty" is not allowed; use a whole number from 0 to 65535/],
     ['PORT', '70000', /PORT: "70000" is not allowed/],
     ['NODE_ENV', 'staging', /NODE_ENV: "staging" is not allowed; use one of development, test, production/],
-    ['DATABASE_URL', 'mysql://db/hub', /DATABASE_URL: uses "mysql:", which is not allowed; use postgres:\/\/… or postgresql:\/\/…/],
+    [
+      'DATABASE_URL',
+      'mysql://db/hub',
+      /DATABASE_URL: uses "mysql:", which is not allowed; use postgres:\/\/… or postgresql:\/\/…/,
+    ],
     ['DATABASE_URL', 'not a url', /DATABASE_URL: is not a valid URL/],
     ['AMQP_URL', 'http://broker', /AMQP_URL: uses "http:"/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: "loud" is not allowed/],

@@ -14,7 +14,5 @@ export async function lockNames(tx: TxContext, names: Iterable<string>): Promise
   const keys = [...new Set([...names].map(lockKey))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (keys.length === 0) return;
   // unnest yields the array in order, and the function runs row by row as it is scanned.
-  await tx.manager.query('SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k', [
-    keys.map(String),
-  ]);
+  await tx.manager.query('SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k', [keys.map(String)]);
 }

@@ -18,7 +18,10 @@ describe('applyPatch', () => {
     const second = applyPatch(first.state, record('2026-01-02T00:00:00.000Z', { firstName: null }));
     expect(second.changed).toBe(true);
     expect(second.state.attributes).toEqual({ email: 'a@x.io', firstName: null });
-    expect(second.state.fieldUpdatedAt).toEqual({ email: '2026-01-01T00:00:00.000Z', firstName: '2026-01-02T00:00:00.000Z' });
+    expect(second.state.fieldUpdatedAt).toEqual({
+      email: '2026-01-01T00:00:00.000Z',
+      firstName: '2026-01-02T00:00:00.000Z',
+    });
   });
 
   it('never lets an older update overwrite a newer value', () => {
@@ -39,8 +42,14 @@ describe('applyPatch', () => {
   });
 
   it('reports no change when values are the same', () => {
-    const first = applyPatch(undefined, record('2026-01-01T00:00:00.000Z', { email: 'a@x.io', 'custom.tags': ['x', 'y'] }));
-    const again = applyPatch(first.state, record('2026-01-02T00:00:00.000Z', { email: 'a@x.io', 'custom.tags': ['x', 'y'] }));
+    const first = applyPatch(
+      undefined,
+      record('2026-01-01T00:00:00.000Z', { email: 'a@x.io', 'custom.tags': ['x', 'y'] }),
+    );
+    const again = applyPatch(
+      first.state,
+      record('2026-01-02T00:00:00.000Z', { email: 'a@x.io', 'custom.tags': ['x', 'y'] }),
+    );
     expect(again.changed).toBe(false);
   });
 });

@@ -36,7 +36,12 @@ const later = (a: string, b: string | null | undefined) => !b || Date.parse(a) >
  * value, and a delete is not undone by an update older than the delete.
  */
 export function applyPatch(current: SourceRecordState | undefined, record: CanonicalRecord): PatchOutcome {
-  const base: SourceRecordState = current ?? { attributes: {}, fieldUpdatedAt: {}, deleted: false, sourceUpdatedAt: null };
+  const base: SourceRecordState = current ?? {
+    attributes: {},
+    fieldUpdatedAt: {},
+    deleted: false,
+    sourceUpdatedAt: null,
+  };
   const isNewer = later(record.updatedAt, base.sourceUpdatedAt);
   const state: SourceRecordState = {
     attributes: { ...base.attributes },

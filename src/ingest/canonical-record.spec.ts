@@ -48,7 +48,11 @@ describe('validateCanonicalRecord', () => {
   });
 
   it('keeps null as "clear this field" and absent as "unchanged"', () => {
-    const result = validateCanonicalRecord({ externalId: '1', attributes: { phone: null, address: null } }, 'hubspot', at);
+    const result = validateCanonicalRecord(
+      { externalId: '1', attributes: { phone: null, address: null } },
+      'hubspot',
+      at,
+    );
     expect(result.ok && result.record.attributes).toEqual({
       phone: null,
       'address.line1': null,
@@ -67,13 +71,48 @@ describe('validateCanonicalRecord', () => {
     [{ source: 'hubspot', externalId: '1' }, 'salesforce', 'SOURCE_MISMATCH', '$.source'],
     [{ source: 'hubspot' }, undefined, 'MISSING_EXTERNAL_ID', '$.externalId'],
     [{ source: 'hubspot', externalId: '  ' }, undefined, 'INVALID_RECORD', '$.externalId'],
-    [{ source: 'hubspot', externalId: '1', attributes: { email: 'ann@' } }, undefined, 'INVALID_EMAIL', '$.attributes.email'],
-    [{ source: 'hubspot', externalId: '1', attributes: { email: 'a b@x.com' } }, undefined, 'INVALID_EMAIL', '$.attributes.email'],
-    [{ source: 'hubspot', externalId: '1', attributes: { firstName: 42 } }, undefined, 'INVALID_TYPE', '$.attributes.firstName'],
-    [{ source: 'hubspot', externalId: '1', attributes: { shoeSize: 42 } }, undefined, 'UNKNOWN_ATTRIBUTE', '$.attributes.shoeSize'],
-    [{ source: 'hubspot', externalId: '1', attributes: { address: { planet: 'Mars' } } }, undefined, 'UNKNOWN_ATTRIBUTE', '$.attributes.address.planet'],
-    [{ source: 'hubspot', externalId: '1', attributes: { address: { country: 'Poland' } } }, undefined, 'INVALID_COUNTRY', '$.attributes.address.country'],
-    [{ source: 'hubspot', externalId: '1', attributes: { birthDate: '1980-02-30' } }, undefined, 'INVALID_DATE', '$.attributes.birthDate'],
+    [
+      { source: 'hubspot', externalId: '1', attributes: { email: 'ann@' } },
+      undefined,
+      'INVALID_EMAIL',
+      '$.attributes.email',
+    ],
+    [
+      { source: 'hubspot', externalId: '1', attributes: { email: 'a b@x.com' } },
+      undefined,
+      'INVALID_EMAIL',
+      '$.attributes.email',
+    ],
+    [
+      { source: 'hubspot', externalId: '1', attributes: { firstName: 42 } },
+      undefined,
+      'INVALID_TYPE',
+      '$.attributes.firstName',
+    ],
+    [
+      { source: 'hubspot', externalId: '1', attributes: { shoeSize: 42 } },
+      undefined,
+      'UNKNOWN_ATTRIBUTE',
+      '$.attributes.shoeSize',
+    ],
+    [
+      { source: 'hubspot', externalId: '1', attributes: { address: { planet: 'Mars' } } },
+      undefined,
+      'UNKNOWN_ATTRIBUTE',
+      '$.attributes.address.planet',
+    ],
+    [
+      { source: 'hubspot', externalId: '1', attributes: { address: { country: 'Poland' } } },
+      undefined,
+      'INVALID_COUNTRY',
+      '$.attributes.address.country',
+    ],
+    [
+      { source: 'hubspot', externalId: '1', attributes: { birthDate: '1980-02-30' } },
+      undefined,
+      'INVALID_DATE',
+      '$.attributes.birthDate',
+    ],
     [{ source: 'hubspot', externalId: '1', updatedAt: 'yesterday' }, undefined, 'INVALID_DATE', '$.updatedAt'],
     [{ source: 'hubspot', externalId: '1', deleted: 'yes' }, undefined, 'INVALID_TYPE', '$.deleted'],
     [{ source: 'hubspot', externalId: '1', colour: 'red' }, undefined, 'UNKNOWN_FIELD', '$.colour'],

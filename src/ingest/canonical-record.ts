@@ -72,7 +72,8 @@ function describe(value: unknown): string {
 
 function text(value: unknown, path: string, { required = false, max = MAX_TEXT } = {}): string | undefined {
   if (value === undefined || (value === null && !required)) return undefined;
-  if (typeof value !== 'string') throw new Rejection(ErrorCode.InvalidType, `expected a string, got ${describe(value)}`, path);
+  if (typeof value !== 'string')
+    throw new Rejection(ErrorCode.InvalidType, `expected a string, got ${describe(value)}`, path);
   const trimmed = value.trim();
   if (required && trimmed === '') throw new Rejection(ErrorCode.InvalidRecord, 'must not be empty', path);
   if (trimmed.length > max) throw new Rejection(ErrorCode.ValueTooLong, `longer than ${max} characters`, path);
@@ -87,7 +88,8 @@ function normaliseEmail(value: unknown, path: string): string | null {
   if (value === null) return null;
   const raw = text(value, path, { max: 320 }) ?? '';
   const email = raw.toLowerCase();
-  if (!EMAIL.test(email)) throw new Rejection(ErrorCode.InvalidEmail, `"${raw.slice(0, 80)}" is not an email address`, path);
+  if (!EMAIL.test(email))
+    throw new Rejection(ErrorCode.InvalidEmail, `"${raw.slice(0, 80)}" is not an email address`, path);
   return email;
 }
 
@@ -105,7 +107,11 @@ function normaliseTimestamp(value: unknown, path: string): string {
   const raw = text(value, path, { required: true }) ?? '';
   const parsed = new Date(raw);
   if (!ISO_DATETIME.test(raw) || Number.isNaN(parsed.getTime())) {
-    throw new Rejection(ErrorCode.InvalidDate, `"${raw.slice(0, 40)}" is not an ISO 8601 timestamp with a time zone`, path);
+    throw new Rejection(
+      ErrorCode.InvalidDate,
+      `"${raw.slice(0, 40)}" is not an ISO 8601 timestamp with a time zone`,
+      path,
+    );
   }
   return parsed.toISOString();
 }
@@ -126,7 +132,8 @@ function customValue(value: unknown, path: string, depth = 0): AttributeValue {
 
 function attributes(raw: unknown): FlatAttributes {
   if (raw === undefined) return {};
-  if (!isObject(raw)) throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(raw)}`, '$.attributes');
+  if (!isObject(raw))
+    throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(raw)}`, '$.attributes');
   const flat: FlatAttributes = {};
   for (const [key, value] of Object.entries(raw)) {
     const path = `$.attributes.${key}`;
@@ -139,25 +146,35 @@ function attributes(raw: unknown): FlatAttributes {
         for (const part of ADDRESS_PARTS) flat[`address.${part}`] = null;
         continue;
       }
-      if (!isObject(value)) throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(value)}`, path);
+      if (!isObject(value))
+        throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(value)}`, path);
       for (const [part, partValue] of Object.entries(value)) {
         const partPath = `${path}.${part}`;
         if (!(ADDRESS_PARTS as readonly string[]).includes(part)) {
-          throw new Rejection(ErrorCode.UnknownAttribute, `unknown address field "${part}"; known: ${ADDRESS_PARTS.join(', ')}`, partPath);
+          throw new Rejection(
+            ErrorCode.UnknownAttribute,
+            `unknown address field "${part}"; known: ${ADDRESS_PARTS.join(', ')}`,
+            partPath,
+          );
         }
         if (partValue === undefined) continue;
         let normalised = partValue === null ? null : collapse(text(partValue, partPath) ?? '') || null;
         if (part === 'country' && normalised !== null) {
           normalised = normalised.toUpperCase();
           if (!/^[A-Z]{2}$/.test(normalised)) {
-            throw new Rejection(ErrorCode.InvalidCountry, `"${normalised.slice(0, 20)}" is not an ISO 3166 alpha-2 code`, partPath);
+            throw new Rejection(
+              ErrorCode.InvalidCountry,
+              `"${normalised.slice(0, 20)}" is not an ISO 3166 alpha-2 code`,
+              partPath,
+            );
           }
         }
         flat[`address.${part}`] = normalised;
       }
     } else if (key === 'custom') {
       if (value === null) continue;
-      if (!isObject(value)) throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(value)}`, path);
+      if (!isObject(value))
+        throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(value)}`, path);
       for (const [customKey, customRaw] of Object.entries(value)) {
         if (customRaw !== undefined) flat[`custom.${customKey}`] = customValue(customRaw, `${path}.${customKey}`);
       }
@@ -177,7 +194,8 @@ function list<T>(raw: unknown, path: string, item: (value: Record<string, unknow
   if (!Array.isArray(raw)) throw new Rejection(ErrorCode.InvalidType, `expected an array, got ${describe(raw)}`, path);
   return raw.map((value, i) => {
     const itemPath = `${path}[${i}]`;
-    if (!isObject(value)) throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(value)}`, itemPath);
+    if (!isObject(value))
+      throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(value)}`, itemPath);
     return item(value, itemPath);
   });
 }
@@ -188,9 +206,14 @@ function list<T>(raw: unknown, path: string, item: (value: Record<string, unknow
  * @example validateCanonicalRecord({ externalId: '42', attributes: { email: ' Ann@X.io ' } }, 'hubspot')
  *          // → { ok: true, record: { source: 'hubspot', attributes: { email: 'ann@x.io' }, … } }
  */
-export function validateCanonicalRecord(raw: unknown, defaultSource?: string, receivedAt = new Date()): RecordValidation {
+export function validateCanonicalRecord(
+  raw: unknown,
+  defaultSource?: string,
+  receivedAt = new Date(),
+): RecordValidation {
   try {
-    if (!isObject(raw)) throw new Rejection(ErrorCode.InvalidType, `a record must be an object, got ${describe(raw)}`, '$');
+    if (!isObject(raw))
+      throw new Rejection(ErrorCode.InvalidType, `a record must be an object, got ${describe(raw)}`, '$');
     for (const key of Object.keys(raw)) {
       if (!TOP_LEVEL.has(key)) throw new Rejection(ErrorCode.UnknownField, `unknown field "${key}"`, `$.${key}`);
     }
@@ -200,15 +223,23 @@ export function validateCanonicalRecord(raw: unknown, defaultSource?: string, re
       throw new Rejection(ErrorCode.InvalidSource, 'a source key is lower-case letters, digits, - or _', '$.source');
     }
     if (defaultSource && source !== defaultSource) {
-      throw new Rejection(ErrorCode.SourceMismatch, `record source "${source}" differs from "${defaultSource}"`, '$.source');
+      throw new Rejection(
+        ErrorCode.SourceMismatch,
+        `record source "${source}" differs from "${defaultSource}"`,
+        '$.source',
+      );
     }
     if (raw.externalId === undefined || raw.externalId === null) {
       throw new Rejection(ErrorCode.MissingExternalId, 'the record has no externalId', '$.externalId');
     }
-    const externalId = text(typeof raw.externalId === 'number' ? String(raw.externalId) : raw.externalId, '$.externalId', {
-      required: true,
-      max: 255,
-    })!;
+    const externalId = text(
+      typeof raw.externalId === 'number' ? String(raw.externalId) : raw.externalId,
+      '$.externalId',
+      {
+        required: true,
+        max: 255,
+      },
+    )!;
     if (raw.deleted !== undefined && typeof raw.deleted !== 'boolean') {
       throw new Rejection(ErrorCode.InvalidType, `expected a boolean, got ${describe(raw.deleted)}`, '$.deleted');
     }
@@ -216,7 +247,10 @@ export function validateCanonicalRecord(raw: unknown, defaultSource?: string, re
       source,
       externalId,
       objectType: text(raw.objectType, '$.objectType', { max: 64 }) ?? 'contact',
-      updatedAt: raw.updatedAt === undefined || raw.updatedAt === null ? receivedAt.toISOString() : normaliseTimestamp(raw.updatedAt, '$.updatedAt'),
+      updatedAt:
+        raw.updatedAt === undefined || raw.updatedAt === null
+          ? receivedAt.toISOString()
+          : normaliseTimestamp(raw.updatedAt, '$.updatedAt'),
       eventId: text(raw.eventId, '$.eventId', { max: 255 }),
       deleted: raw.deleted === true,
       attributes: attributes(raw.attributes),

@@ -99,7 +99,10 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
   if (pending.size === 0) return outcomes;
 
   const entries = [...pending.values()];
-  await lockNames(tx, entries.map((e) => `record:${e.key}`));
+  await lockNames(
+    tx,
+    entries.map((e) => `record:${e.key}`),
+  );
   const stored = await loadSourceRecords(tx, entries);
 
   const emails = new Set<string>();
@@ -115,7 +118,10 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
     const email = state!.attributes.email;
     if (typeof email === 'string') emails.add(email);
   }
-  await lockNames(tx, [...emails].map((email) => `identifier:email:${email}`));
+  await lockNames(
+    tx,
+    [...emails].map((email) => `identifier:email:${email}`),
+  );
 
   const resolution = await resolveProfiles(
     tx,
@@ -126,7 +132,9 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
     })),
   );
   if (resolution.createdProfileIds.size > 0) {
-    await tx.manager.query('INSERT INTO golden_profile (id) SELECT unnest($1::uuid[])', [[...resolution.createdProfileIds]]);
+    await tx.manager.query('INSERT INTO golden_profile (id) SELECT unnest($1::uuid[])', [
+      [...resolution.createdProfileIds],
+    ]);
   }
 
   const written = entries.filter((e) => e.changed || !e.existing);
@@ -170,11 +178,21 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
 }
 
 function duplicate(index: number, record: CanonicalRecord): IngestOutcome {
-  return { index, status: 'DUPLICATE', source: record.source, externalId: record.externalId, sourceRecordId: null, profileId: null };
+  return {
+    index,
+    status: 'DUPLICATE',
+    source: record.source,
+    externalId: record.externalId,
+    sourceRecordId: null,
+    profileId: null,
+  };
 }
 
 /** Claims each record's event id; a record whose event id was seen before is a replay. */
-async function skipReplays(tx: TxContext, accepted: { index: number; record: CanonicalRecord }[]): Promise<Set<number>> {
+async function skipReplays(
+  tx: TxContext,
+  accepted: { index: number; record: CanonicalRecord }[],
+): Promise<Set<number>> {
   const fresh = new Set(accepted.filter((a) => !a.record.eventId).map((a) => a.index));
   const keyed = accepted.filter((a) => a.record.eventId);
   if (keyed.length === 0) return fresh;
@@ -271,14 +289,17 @@ async function replaceIdentifiers(
 ): Promise<void> {
   if (entries.length === 0) return;
   const recordIds = entries.map((e) => ids.get(e.key)!);
-  await tx.manager.query(`DELETE FROM identifier WHERE source_record_id = ANY($1::uuid[]) AND type = 'email'`, [recordIds]);
+  await tx.manager.query(`DELETE FROM identifier WHERE source_record_id = ANY($1::uuid[]) AND type = 'email'`, [
+    recordIds,
+  ]);
   const identifiers: { source_record_id: string; profile_id: string; type: string; value: string }[] = [];
   for (const entry of entries) {
     if (entry.state!.deleted) continue;
     const base = { source_record_id: ids.get(entry.key)!, profile_id: profileIds.get(entry.key)! };
     const email = entry.state!.attributes.email;
     if (typeof email === 'string') identifiers.push({ ...base, type: 'email', value: email });
-    for (const declared of entry.records.flatMap((r) => r.identifiers)) identifiers.push({ ...base, type: declared.type, value: declared.value });
+    for (const declared of entry.records.flatMap((r) => r.identifiers))
+      identifiers.push({ ...base, type: declared.type, value: declared.value });
   }
   if (identifiers.length === 0) return;
   await tx.manager.query(

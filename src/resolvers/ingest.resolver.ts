@@ -15,14 +15,20 @@ export class IngestResolver {
       'rejected records are kept as dead letters with their raw payload.',
   })
   async ingest(
-    @Arg('source', () => String, { nullable: true, description: 'Source key, e.g. `salesforce`; records may name it instead.' })
+    @Arg('source', () => String, {
+      nullable: true,
+      description: 'Source key, e.g. `salesforce`; records may name it instead.',
+    })
     source: string | null,
     @Arg('records', () => [GraphQLJSONObject], { description: `Canonical records, at most ${MAX_BATCH} per call.` })
     records: Record<string, unknown>[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<IngestPayload> {
     if (records.length > MAX_BATCH) {
-      throw new HubError(ErrorCode.TooManyRecords, `at most ${MAX_BATCH} records per call; use profile-hub import for bulk loads`);
+      throw new HubError(
+        ErrorCode.TooManyRecords,
+        `at most ${MAX_BATCH} records per call; use profile-hub import for bulk loads`,
+      );
     }
     const outcomes = await inTransaction(ctx, (tx) =>
       ingestRecords(tx, { source: source ?? undefined, records, transport: 'graphql' }),

@@ -22,8 +22,8 @@ export function toProfile(view: ProfileView): Profile {
     region: str(a, 'address.region'),
     country: str(a, 'address.country'),
   };
-  const custom = (nestAttributes(Object.fromEntries(Object.entries(a).filter(([k]) => k.startsWith('custom.')))).custom ??
-    {}) as Record<string, unknown>;
+  const custom = (nestAttributes(Object.fromEntries(Object.entries(a).filter(([k]) => k.startsWith('custom.'))))
+    .custom ?? {}) as Record<string, unknown>;
   return {
     id: profileGlobalId(view.id),
     status: view.status as ProfileStatus,

@@ -64,9 +64,12 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
   const wsCleanup = useServer<Record<string, unknown>, { requestId?: string }>(
     {
       schema,
-      context: (ctx) => {
+      context: () => {
         const requestId = randomUUID();
-        return makeContext(requestId, logger.child({ requestId, transport: 'ws' })) as unknown as Record<string, unknown>;
+        return makeContext(requestId, logger.child({ requestId, transport: 'ws' })) as unknown as Record<
+          string,
+          unknown
+        >;
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
@@ -103,7 +106,12 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
     res.setHeader('x-request-id', requestId);
     res.on('finish', () =>
       res.locals.logger.info(
-        { method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        {
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
         'request',
       ),
     );
@@ -130,8 +138,10 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
   // Body-parser failures are the client's: answer them with a code, never the default HTML page or a stack.
   app.use((error: { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
     if (error.type === 'entity.too.large') return jsonError(res, 413, 'PAYLOAD_TOO_LARGE', 'request body too large');
-    if (error.type === 'entity.parse.failed') return jsonError(res, 400, 'BAD_REQUEST', 'request body is not valid JSON');
-    if (error.status && error.status >= 400 && error.status < 500) return jsonError(res, error.status, 'BAD_REQUEST', 'bad request');
+    if (error.type === 'entity.parse.failed')
+      return jsonError(res, 400, 'BAD_REQUEST', 'request body is not valid JSON');
+    if (error.status && error.status >= 400 && error.status < 500)
+      return jsonError(res, error.status, 'BAD_REQUEST', 'bad request');
     res.locals.logger?.error({ err: error }, 'unexpected error in an HTTP request');
     jsonError(res, 500, 'INTERNAL_ERROR', 'Internal error; the hub logged the details.');
   });

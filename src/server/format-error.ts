@@ -35,6 +35,10 @@ export function createErrorFormatter(logger: Logger) {
       return { ...base, message: formatted.message, extensions: { code: ErrorCode.BadRequest } };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
-    return { ...base, message: 'Internal error; the hub logged the details.', extensions: { code: ErrorCode.Internal } };
+    return {
+      ...base,
+      message: 'Internal error; the hub logged the details.',
+      extensions: { code: ErrorCode.Internal },
+    };
   };
 }

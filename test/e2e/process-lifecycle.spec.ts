@@ -17,7 +17,15 @@ interface Started {
 function serve(dataDir: string): Promise<Started> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/profile-hub.js'), 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: '', HUB_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'info' },
+    env: {
+      ...process.env,
+      DATABASE_URL: '',
+      HUB_DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -54,8 +62,17 @@ describe('profile-hub serve as a process (embedded PostgreSQL, graceful shutdown
     expect((await graphql(first.url, '{ __typename }')).data).toEqual({ __typename: 'Query' });
     const ingested = await graphql(
       first.url,
-      `mutation { ingest(source: "hubspot", records: [{ externalId: "77", attributes: { email: "keep@example.com" } }]) {
-         results { ... on IngestAccepted { profileId } } } }`,
+      `
+        mutation {
+          ingest(source: "hubspot", records: [{ externalId: "77", attributes: { email: "keep@example.com" } }]) {
+            results {
+              ... on IngestAccepted {
+                profileId
+              }
+            }
+          }
+        }
+      `,
     );
     const profileId = ingested.data!.ingest.results[0].profileId;
     expect(profileId).toBeTruthy();

@@ -102,9 +102,19 @@ describe('vertical slice: ingest → golden profile → query → subscription',
   });
 
   it('joins a record from another system with the same email to the same profile', async () => {
-    const first = await graphql(hub.url, INGEST, { source: 'salesforce', records: [contact({ externalId: 'sf-2', attributes: { email: 'joe@example.org', firstName: 'Joe' } })] });
+    const first = await graphql(hub.url, INGEST, {
+      source: 'salesforce',
+      records: [contact({ externalId: 'sf-2', attributes: { email: 'joe@example.org', firstName: 'Joe' } })],
+    });
     const second = await graphql(hub.url, INGEST, {
-      records: [{ source: 'hubspot', externalId: '501', updatedAt: '2026-11-02T08:00:00Z', attributes: { email: 'JOE@example.org', jobTitle: 'CTO' } }],
+      records: [
+        {
+          source: 'hubspot',
+          externalId: '501',
+          updatedAt: '2026-11-02T08:00:00Z',
+          attributes: { email: 'JOE@example.org', jobTitle: 'CTO' },
+        },
+      ],
     });
     const profileId = first.data!.ingest.results[0].profileId;
     expect(second.data!.ingest.results[0]).toMatchObject({ status: 'CREATED', source: 'hubspot', profileId });
@@ -114,14 +124,20 @@ describe('vertical slice: ingest → golden profile → query → subscription',
   });
 
   it('pushes the change to a profileChanged subscriber over graphql-ws, after commit', async () => {
-    const created = await graphql(hub.url, INGEST, { source: 'salesforce', records: [contact({ externalId: 'sf-3', attributes: { email: 'eve@example.net', firstName: 'Eve' } })] });
+    const created = await graphql(hub.url, INGEST, {
+      source: 'salesforce',
+      records: [contact({ externalId: 'sf-3', attributes: { email: 'eve@example.net', firstName: 'Eve' } })],
+    });
     const profileId = created.data!.ingest.results[0].profileId;
 
     ws = createClient({ url: hub.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
     const received: Record<string, any>[] = [];
     let wake: () => void = () => undefined;
     const unsubscribe = ws.subscribe(
-      { query: `subscription($id: ID!) { profileChanged(profileId: $id) { eventId type profileId version changedFields occurredAt } }`, variables: { id: profileId } },
+      {
+        query: `subscription($id: ID!) { profileChanged(profileId: $id) { eventId type profileId version changedFields occurredAt } }`,
+        variables: { id: profileId },
+      },
       {
         next: (message) => {
           received.push(message.data!.profileChanged as Record<string, any>);
@@ -144,7 +160,13 @@ describe('vertical slice: ingest → golden profile → query → subscription',
       });
       await graphql(hub.url, INGEST, {
         source: 'salesforce',
-        records: [contact({ externalId: 'sf-3', updatedAt: `2026-11-03T10:00:${String(attempt).padStart(2, '0')}Z`, attributes: { firstName: name } })],
+        records: [
+          contact({
+            externalId: 'sf-3',
+            updatedAt: `2026-11-03T10:00:${String(attempt).padStart(2, '0')}Z`,
+            attributes: { firstName: name },
+          }),
+        ],
       });
       await arrived;
     }
@@ -165,16 +187,25 @@ describe('vertical slice: ingest → golden profile → query → subscription',
     const again = await graphql(hub.url, INGEST, { source: 'salesforce', records: [record] });
     expect(again.data!.ingest.results[0].status).toBe('UNCHANGED');
     const profileId = first.data!.ingest.results[0].profileId;
-    const events = await hub.db.dataSource.query(
-      `SELECT type FROM change_event WHERE profile_id = $1`,
-      [Buffer.from(profileId, 'base64url').toString().split(':')[1]],
-    );
+    const events = await hub.db.dataSource.query(`SELECT type FROM change_event WHERE profile_id = $1`, [
+      Buffer.from(profileId, 'base64url').toString().split(':')[1],
+    ]);
     expect(events).toEqual([{ type: 'profile.created' }]);
   });
 
   it('does not let an older update overwrite a newer value, and treats a replayed event id as a no-op', async () => {
-    const newer = contact({ externalId: 'sf-5', eventId: 'evt-1', updatedAt: '2026-11-05T00:00:00Z', attributes: { email: 'ord@example.com', lastName: 'Newer' } });
-    const older = contact({ externalId: 'sf-5', eventId: 'evt-0', updatedAt: '2026-11-04T00:00:00Z', attributes: { lastName: 'Older' } });
+    const newer = contact({
+      externalId: 'sf-5',
+      eventId: 'evt-1',
+      updatedAt: '2026-11-05T00:00:00Z',
+      attributes: { email: 'ord@example.com', lastName: 'Newer' },
+    });
+    const older = contact({
+      externalId: 'sf-5',
+      eventId: 'evt-0',
+      updatedAt: '2026-11-04T00:00:00Z',
+      attributes: { lastName: 'Older' },
+    });
     const first = await graphql(hub.url, INGEST, { source: 'salesforce', records: [newer] });
     const late = await graphql(hub.url, INGEST, { source: 'salesforce', records: [older, newer] });
     expect(late.data!.ingest.results.map((r: { status: string }) => r.status)).toEqual(['UNCHANGED', 'DUPLICATE']);
@@ -209,7 +240,9 @@ describe('vertical slice: ingest → golden profile → query → subscription',
       `SELECT id, error_code, raw_payload, status FROM dead_letter ORDER BY record_index`,
     );
     expect(letters).toHaveLength(4);
-    expect(letters.map((l: { id: string }) => l.id)).toEqual(results.slice(0, 4).map((r: { deadLetterId: string }) => r.deadLetterId));
+    expect(letters.map((l: { id: string }) => l.id)).toEqual(
+      results.slice(0, 4).map((r: { deadLetterId: string }) => r.deadLetterId),
+    );
     expect(JSON.parse(letters[1].raw_payload)).toEqual(records[1]);
     expect(letters.every((l: { status: string }) => l.status === 'open')).toBe(true);
   });
@@ -226,13 +259,20 @@ describe('vertical slice: ingest → golden profile → query → subscription',
     expect(typo.status).toBe(400);
     expect(typo.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
 
-    const broken = await fetch(hub.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    const broken = await fetch(hub.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
     expect(broken.status).toBe(400);
     const body = await broken.text();
     expect(JSON.parse(body).errors[0].extensions.code).toBe('BAD_REQUEST');
     expect(body).not.toMatch(/at \w+ \(|node_modules|SELECT|INSERT/);
 
-    const tooMany = await graphql(hub.url, INGEST, { source: 'salesforce', records: Array.from({ length: 1001 }, (_, i) => ({ externalId: String(i) })) });
+    const tooMany = await graphql(hub.url, INGEST, {
+      source: 'salesforce',
+      records: Array.from({ length: 1001 }, (_, i) => ({ externalId: String(i) })),
+    });
     expect(tooMany.errors![0].extensions!.code).toBe('TOO_MANY_RECORDS');
   });
 

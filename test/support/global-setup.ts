@@ -18,7 +18,11 @@ export default async function globalSetup(): Promise<void> {
     url.pathname = '/postgres';
     adminUrl = url.toString();
   } else {
-    const embedded = await startEmbeddedPostgres({ dataDir: await ephemeralDataDir(), ephemeral: true, database: 'postgres' });
+    const embedded = await startEmbeddedPostgres({
+      dataDir: await ephemeralDataDir(),
+      ephemeral: true,
+      database: 'postgres',
+    });
     globalThis.__HUB_TEST_PG__ = embedded;
     adminUrl = embedded.adminUrl;
   }

@@ -1,6 +1,12 @@
 import { computeGolden, type SurvivorshipInput } from './compute-golden';
 
-const rec = (id: string, source: string, attributes: SurvivorshipInput['attributes'], at: string, deleted = false): SurvivorshipInput => ({
+const rec = (
+  id: string,
+  source: string,
+  attributes: SurvivorshipInput['attributes'],
+  at: string,
+  deleted = false,
+): SurvivorshipInput => ({
   id,
   source,
   externalId: id,

@@ -49,7 +49,14 @@ export function computeGolden(records: SurvivorshipInput[]): GoldenValues {
     const value = record.attributes[field];
     if (value === null || value === undefined) continue;
     attributes[field] = value;
-    lineage[field] = { value, source: record.source, sourceRecordId: record.id, rule: 'mostRecent', updatedAt: at, pinned: false };
+    lineage[field] = {
+      value,
+      source: record.source,
+      sourceRecordId: record.id,
+      rule: 'mostRecent',
+      updatedAt: at,
+      pinned: false,
+    };
   }
   return { attributes, lineage };
 }
