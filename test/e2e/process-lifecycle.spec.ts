@@ -105,6 +105,22 @@ describe('profile-hub serve as a process (embedded PostgreSQL, graceful shutdown
     }
   }, 120000);
 
+  it('recovers the data folder after the hub was killed without a chance to stop its database', async () => {
+    const killed = await serve(dataDir);
+    const gone = exitOf(killed.child);
+    killed.child.kill('SIGKILL');
+    await gone;
+    const next = await serve(dataDir);
+    try {
+      expect((await graphql(next.url, '{ __typename }')).data).toEqual({ __typename: 'Query' });
+      expect(next.output()).toContain('stopping an orphaned embedded PostgreSQL');
+    } finally {
+      const stopped = exitOf(next.child);
+      next.child.kill('SIGTERM');
+      expect((await stopped).code).toBe(0);
+    }
+  }, 120000);
+
   it('refuses to start with an invalid setting and names the variable', async () => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin/profile-hub.js'), 'serve'], {
       cwd: ROOT,
