@@ -28,12 +28,16 @@ async function serve(): Promise<void> {
   process.stdout.write(
     `\nprofile-hub is ready: ${hub.url}\n  try: curl -s ${hub.url} -H 'content-type: application/json' -d '{"query":"{ __typename }"}'\n\n`,
   );
-  let signals = 0;
+  let firstSignalAt = 0;
   const shutdown = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
+    // npm forwards the signal it receives, and a terminal's Ctrl-C reaches the whole group too, so one request
+    // often arrives twice within milliseconds; only a repeat after a pause means "stop now".
+    if (firstSignalAt) {
+      if (Date.now() - firstSignalAt < 1500) return;
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     logger.info({ signal }, 'shutting down');
     const deadline = setTimeout(() => {
       logger.error('shutdown took too long; exiting');

@@ -84,6 +84,8 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
     includeStacktraceInErrorResponses: false,
     introspection: config.nodeEnv !== 'production',
     csrfPrevention: true,
+    // The hub owns shutdown order (HTTP, WebSockets, pool, database); Apollo must not race it on signals.
+    stopOnTerminationSignals: false,
     logger: {
       debug: (m) => logger.debug(m),
       info: (m) => logger.info(m),
@@ -108,7 +110,7 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
       res.locals.logger.info(
         {
           method: req.method,
-          path: req.path,
+          path: req.originalUrl.split('?')[0],
           status: res.statusCode,
           ms: Number(process.hrtime.bigint() - started) / 1e6,
         },

@@ -23,7 +23,7 @@ function serve(dataDir: string): Promise<Started> {
       HUB_DATA_DIR: dataDir,
       PORT: '0',
       HOST: '127.0.0.1',
-      NODE_ENV: 'test',
+      NODE_ENV: 'development',
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,7 +90,7 @@ describe('profile-hub serve as a process (embedded PostgreSQL, graceful shutdown
     expect(await closed).toBe(1001);
     const { code, ms } = await exited;
     expect(code).toBe(0);
-    expect(ms).toBeLessThan(10000);
+    expect(ms).toBeLessThan(5000);
     // The embedded PostgreSQL was stopped too: a running postmaster keeps this file.
     expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
 
