@@ -1,8 +1,8 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { inTransaction } from '../common/context';
 import { ErrorCode, HubError } from '../common/hub-error';
-import { ingestRecords, MAX_BATCH } from '../ingest/ingest-records';
+import { ingestBatch } from '../ingest/ingest-batch';
+import { MAX_BATCH } from '../ingest/ingest-records';
 import { IngestAccepted, IngestPayload, IngestRejected, IngestStatus } from '../schema/ingest.type';
 import { profileGlobalId, sourceRecordGlobalId } from '../schema/profile.mapper';
 import type { GraphQLContext } from '../server/context';
@@ -30,9 +30,7 @@ export class IngestResolver {
         `at most ${MAX_BATCH} records per call; use profile-hub import for bulk loads`,
       );
     }
-    const outcomes = await inTransaction(ctx, (tx) =>
-      ingestRecords(tx, { source: source ?? undefined, records, transport: 'graphql' }),
-    );
+    const outcomes = await ingestBatch(ctx, { source: source ?? undefined, records, transport: 'graphql' });
     const results = outcomes.map((outcome): IngestAccepted | IngestRejected =>
       outcome.status === 'REJECTED'
         ? Object.assign(new IngestRejected(), outcome)
