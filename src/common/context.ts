@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../logging/logger';
 import type { ChangeNotifier } from '../feed/change-notifier';
@@ -13,6 +14,16 @@ export interface ServiceContext {
   logger: Logger;
   dataSource: DataSource;
   notifier: ChangeNotifier;
+}
+
+/** A context for work that no request started: the CLI, the broker consumer, schedulers. */
+export function systemContext(
+  dataSource: DataSource,
+  logger: Logger,
+  notifier: ChangeNotifier,
+  actor = 'system',
+): ServiceContext {
+  return { requestId: randomUUID(), actor, logger, dataSource, notifier };
 }
 
 /** A service context inside an open transaction. */

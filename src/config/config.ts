@@ -21,6 +21,14 @@ export interface HubConfig {
   authJwksUrl: string | undefined;
   /** `AMQP_URL`: optional RabbitMQ for ingest and the feed relay. */
   amqpUrl: string | undefined;
+  /** `AMQP_SOURCES`: sources with an ingest queue each, comma-separated; default every shipped adapter. */
+  amqpSources: string[];
+  /** `AMQP_PREFETCH`, default 500: unacknowledged messages per queue (also the largest broker batch). */
+  amqpPrefetch: number;
+  /** `AMQP_MAX_ATTEMPTS`, default 5: deliveries of a failing message before it goes to the dead-letter queue. */
+  amqpMaxAttempts: number;
+  /** `HUB_PHONE_REGION`: ISO 3166 alpha-2 region for phone numbers written without a country code. */
+  phoneRegion: string | undefined;
   nodeEnv: NodeEnv;
   /** `LOG_LEVEL`, default `info` (`silent` under test). */
   logLevel: LogLevel;
@@ -88,6 +96,30 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw;
 }
 
+const DEFAULT_AMQP_SOURCES = ['salesforce', 'hubspot', 'marketo', 'mailchimp', 'sendgrid', 'dynamics'];
+
+function sourceList(env: Env, name: string, fallback: string[]): string[] {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = list.find((s) => !/^[a-z][a-z0-9_-]{0,62}$/.test(s));
+  if (bad !== undefined || list.length === 0) {
+    throw new ConfigError(name, `"${bad ?? raw}" is not allowed; use comma-separated source keys (a-z, 0-9, - or _)`);
+  }
+  return list;
+}
+
+function region(env: Env, name: string): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z]{2}$/.test(raw))
+    throw new ConfigError(name, `"${raw}" is not allowed; use an ISO 3166 alpha-2 code such as PL`);
+  return raw.toUpperCase();
+}
+
 /** Reads and validates the configuration; throws {@link ConfigError} naming the first bad variable. */
 export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): HubConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
@@ -102,6 +134,10 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     authAudience: optional(env, 'AUTH_AUDIENCE'),
     authJwksUrl: url(env, 'AUTH_JWKS_URL', ['https:', 'http:']),
     amqpUrl: url(env, 'AMQP_URL', ['amqp:', 'amqps:']),
+    amqpSources: sourceList(env, 'AMQP_SOURCES', DEFAULT_AMQP_SOURCES),
+    amqpPrefetch: integer(env, 'AMQP_PREFETCH', 500, 1, 10000),
+    amqpMaxAttempts: integer(env, 'AMQP_MAX_ATTEMPTS', 5, 1, 100),
+    phoneRegion: region(env, 'HUB_PHONE_REGION'),
     nodeEnv,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
