@@ -27,6 +27,11 @@ export interface HubConfig {
   amqpPrefetch: number;
   /** `AMQP_MAX_ATTEMPTS`, default 5: deliveries of a failing message before it goes to the dead-letter queue. */
   amqpMaxAttempts: number;
+  /**
+   * Webhook secrets by environment name (`HUBSPOT_CLIENT_SECRET`, `SENDGRID_VERIFICATION_KEY`, …): every
+   * variable starting with a shipped adapter's prefix. An adapter without its secret accepts nothing.
+   */
+  webhookSecrets: Record<string, string>;
   /** `HUB_PHONE_REGION`: ISO 3166 alpha-2 region for phone numbers written without a country code. */
   phoneRegion: string | undefined;
   nodeEnv: NodeEnv;
@@ -96,6 +101,7 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw;
 }
 
+const WEBHOOK_SECRET = /^(SALESFORCE|HUBSPOT|MAILCHIMP|SENDGRID|MARKETO|DYNAMICS)_[A-Z0-9_]+$/;
 const DEFAULT_AMQP_SOURCES = ['salesforce', 'hubspot', 'marketo', 'mailchimp', 'sendgrid', 'dynamics'];
 
 function sourceList(env: Env, name: string, fallback: string[]): string[] {
@@ -138,6 +144,12 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     amqpPrefetch: integer(env, 'AMQP_PREFETCH', 500, 1, 10000),
     amqpMaxAttempts: integer(env, 'AMQP_MAX_ATTEMPTS', 5, 1, 100),
     phoneRegion: region(env, 'HUB_PHONE_REGION'),
+    webhookSecrets: Object.fromEntries(
+      Object.entries(env).filter(
+        (entry): entry is [string, string] =>
+          WEBHOOK_SECRET.test(entry[0]) && typeof entry[1] === 'string' && entry[1] !== '',
+      ),
+    ),
     nodeEnv,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),

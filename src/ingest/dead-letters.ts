@@ -3,6 +3,12 @@ import type { TxContext } from '../common/context';
 /** How a record reached the hub. */
 export type Transport = 'graphql' | 'http' | 'webhook' | 'file' | 'amqp';
 
+/**
+ * Content type of a dead letter that holds one canonical record (as opposed to a vendor's whole body): such a
+ * letter is replayed through validation and the pipeline, a body through its adapter again.
+ */
+export const CANONICAL_RECORD = 'application/vnd.profile-hub.record+json';
+
 export interface NewDeadLetter {
   source: string | null;
   transport: Transport;
@@ -29,7 +35,7 @@ export async function recordDeadLetters(tx: TxContext, letters: NewDeadLetter[])
         letters.map((l) => ({
           source: l.source,
           transport: l.transport,
-          content_type: l.contentType ?? 'application/json',
+          content_type: l.contentType ?? CANONICAL_RECORD,
           raw_payload: l.rawPayload,
           record_index: l.recordIndex,
           error_code: l.code,

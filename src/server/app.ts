@@ -11,6 +11,7 @@ import type { DataSource } from 'typeorm';
 import { WebSocketServer } from 'ws';
 import type { HubConfig } from '../config/config';
 import { isReady } from '../db/database';
+import { createIngestRouter } from '../ingest/transports/http-ingest';
 import { ChangeNotifier, type HubPubSub } from '../feed/change-notifier';
 import type { Logger } from '../logging/logger';
 import type { GraphQLContext } from './context';
@@ -127,6 +128,22 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
     const ready = !stopping && (await isReady(dataSource));
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : stopping ? 'stopping' : 'not_ready' });
   });
+
+  app.use(
+    createIngestRouter(
+      {
+        config,
+        context: (res) => ({
+          requestId: res.locals.requestId,
+          actor: 'anonymous',
+          logger: res.locals.logger,
+          dataSource,
+          notifier,
+        }),
+      },
+      logger,
+    ),
+  );
 
   app.use(
     '/graphql',

@@ -1,0 +1,202 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { inTransaction, type ServiceContext } from '../../common/context';
+import type { Logger } from '../../logging/logger';
+import { AdapterError, type InboundRequest } from '../adapters/adapter';
+import { getAdapter } from '../adapters';
+import { recordDeadLetters, type NewDeadLetter } from '../dead-letters';
+import { ingestBatch, summarise } from '../ingest-batch';
+import { MAX_BATCH, type IngestOutcome } from '../ingest-records';
+import type { HubConfig } from '../../config/config';
+
+/** Largest body `POST /ingest/<source>` and `POST /webhooks/<adapter>` accept. */
+export const MAX_BODY = '5mb';
+
+export interface IngestRouteDeps {
+  config: HubConfig;
+  /** Builds the service context of one request (request id, actor, logger …). */
+  context(res: Response): ServiceContext;
+}
+
+function header(req: Request, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+function toInbound(req: Request): InboundRequest {
+  const proto = header(req, 'x-forwarded-proto')?.split(',')[0].trim() ?? req.protocol;
+  const host = header(req, 'x-forwarded-host')?.split(',')[0].trim() ?? header(req, 'host') ?? 'localhost';
+  const query: Record<string, string> = {};
+  for (const [key, value] of new URL(req.originalUrl, 'http://x').searchParams) query[key] = value;
+  return {
+    method: req.method,
+    url: req.originalUrl,
+    publicUrl: `${proto}://${host}${req.originalUrl}`,
+    headers: Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v]),
+    ),
+    query,
+    rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+    receivedAt: new Date(),
+  };
+}
+
+function sendError(
+  res: Response,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): void {
+  res.status(status).json({ errors: [{ message, extensions: { code, ...extra } }] });
+}
+
+async function deadLetter(ctx: ServiceContext, letters: NewDeadLetter[]): Promise<string[]> {
+  return inTransaction(ctx, (tx) => recordDeadLetters(tx, letters));
+}
+
+/** Per-record answer of the HTTP transports, in request order. */
+function resultsBody(outcomes: IngestOutcome[]) {
+  const counts = summarise(outcomes);
+  return { accepted: outcomes.length - counts.REJECTED, rejected: counts.REJECTED, results: outcomes };
+}
+
+/**
+ * Splits a body into records: a JSON object, a JSON array, or NDJSON (one record per line). An unreadable
+ * NDJSON line is returned as a line failure, so the other lines still go in.
+ */
+export function splitRecords(
+  body: string,
+  contentType: string | undefined,
+): { records: unknown[]; badLines: { line: number; raw: string }[] } | undefined {
+  const text = body.trim();
+  const ndjson = /ndjson|jsonlines|jsonl/.test(contentType ?? '') || (!text.startsWith('[') && text.includes('\n'));
+  if (!ndjson) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      return { records: Array.isArray(parsed) ? parsed : [parsed], badLines: [] };
+    } catch {
+      return undefined;
+    }
+  }
+  const records: unknown[] = [];
+  const badLines: { line: number; raw: string }[] = [];
+  text.split(/\r?\n/).forEach((raw, line) => {
+    if (raw.trim() === '') return;
+    try {
+      records.push(JSON.parse(raw));
+    } catch {
+      badLines.push({ line, raw });
+    }
+  });
+  return { records, badLines };
+}
+
+/** `POST /ingest/<source>` (canonical JSON or NDJSON) and `POST /webhooks/<adapter>` (vendor payloads). */
+export function createIngestRouter(deps: IngestRouteDeps, logger: Logger): Router {
+  const router = express.Router();
+  const raw = express.raw({ type: () => true, limit: MAX_BODY });
+
+  router.post('/ingest/:source', raw, async (req: Request, res: Response) => {
+    const ctx = deps.context(res);
+    const source = String(req.params.source);
+    const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    const split = splitRecords(body, header(req, 'content-type'));
+    if (!split) {
+      const [id] = await deadLetter(ctx, [
+        {
+          source,
+          transport: 'http',
+          contentType: header(req, 'content-type') ?? 'application/json',
+          rawPayload: body,
+          recordIndex: null,
+          code: 'MALFORMED_PAYLOAD',
+          message: 'the body is not JSON or NDJSON',
+          path: null,
+        },
+      ]);
+      return sendError(res, 400, 'MALFORMED_PAYLOAD', 'the body is not JSON or NDJSON', { deadLetterId: id });
+    }
+    if (split.records.length + split.badLines.length > MAX_BATCH) {
+      return sendError(
+        res,
+        413,
+        'TOO_MANY_RECORDS',
+        `at most ${MAX_BATCH} records per request; use profile-hub import for bulk loads`,
+      );
+    }
+    const lineLetters = await deadLetter(
+      ctx,
+      split.badLines.map((bad) => ({
+        source,
+        transport: 'http',
+        contentType: 'application/x-ndjson',
+        rawPayload: bad.raw,
+        recordIndex: bad.line,
+        code: 'MALFORMED_JSON',
+        message: `line ${bad.line + 1} is not JSON`,
+        path: null,
+      })),
+    );
+    const outcomes = await ingestBatch(ctx, { source, records: split.records, transport: 'http' });
+    res.status(200).json({
+      ...resultsBody(outcomes),
+      malformedLines: split.badLines.map((bad, i) => ({
+        line: bad.line + 1,
+        code: 'MALFORMED_JSON',
+        deadLetterId: lineLetters[i],
+      })),
+    });
+  });
+
+  router.post('/webhooks/:adapter', raw, async (req: Request, res: Response) => {
+    const ctx = deps.context(res);
+    const inbound = toInbound(req);
+    const key = String(req.params.adapter);
+    const body = inbound.rawBody.toString('utf8');
+    const contentType = inbound.headers['content-type'] ?? 'application/octet-stream';
+    const letter = (code: string, message: string, recordIndex: number | null = null): NewDeadLetter => ({
+      source: key,
+      transport: 'webhook',
+      contentType,
+      rawPayload: body,
+      recordIndex,
+      code,
+      message,
+      path: null,
+    });
+    let adapter;
+    try {
+      adapter = getAdapter(key);
+      const settings = { secrets: deps.config.webhookSecrets };
+      adapter.verify(inbound, settings);
+      const output = adapter.toRecords(inbound, settings);
+      const rejected = output.rejected ?? [];
+      if (rejected.length > 0)
+        await deadLetter(
+          ctx,
+          rejected.map((r) => ({ ...letter(r.code, r.message, r.index), path: r.path })),
+        );
+      const outcomes = await ingestBatch(ctx, { source: key, records: output.records, transport: 'webhook' });
+      const summary = resultsBody(outcomes);
+      const rejectedCount = summary.rejected + rejected.length;
+      if (adapter.respond) {
+        const answer = adapter.respond(inbound, { accepted: summary.accepted, rejected: rejectedCount });
+        return res.status(answer.status).type(answer.contentType).send(answer.body);
+      }
+      return res
+        .status(200)
+        .json({ ...summary, rejected: rejectedCount, itemErrors: rejected, skipped: output.skipped ?? [] });
+    } catch (error) {
+      if (!(error instanceof AdapterError)) throw error;
+      const [id] = await deadLetter(ctx, [letter(error.code, error.message)]);
+      logger.warn({ adapter: key, code: error.code, deadLetterId: id }, 'webhook refused');
+      if (adapter?.respondError) {
+        const answer = adapter.respondError(inbound, error);
+        return res.status(answer.status).type(answer.contentType).send(answer.body);
+      }
+      return sendError(res, error.status, error.code, error.message, { deadLetterId: id });
+    }
+  });
+
+  return router;
+}
