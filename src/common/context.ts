@@ -14,6 +14,14 @@ export interface ServiceContext {
   logger: Logger;
   dataSource: DataSource;
   notifier: ChangeNotifier;
+  /** Deployment settings the services need (from the environment and the rules file). */
+  settings?: HubSettings;
+}
+
+/** The part of the configuration that services read. */
+export interface HubSettings {
+  /** `HUB_PHONE_REGION`: region for phone numbers written without a country code. */
+  phoneRegion?: string;
 }
 
 /** A context for work that no request started: the CLI, the broker consumer, schedulers. */
@@ -22,8 +30,9 @@ export function systemContext(
   logger: Logger,
   notifier: ChangeNotifier,
   actor = 'system',
+  settings: HubSettings = {},
 ): ServiceContext {
-  return { requestId: randomUUID(), actor, logger, dataSource, notifier };
+  return { requestId: randomUUID(), actor, logger, dataSource, notifier, settings };
 }
 
 /** A service context inside an open transaction. */

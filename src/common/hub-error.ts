@@ -19,6 +19,7 @@ export const ErrorCode = {
   UnknownAttribute: 'UNKNOWN_ATTRIBUTE',
   UnknownField: 'UNKNOWN_FIELD',
   InvalidEmail: 'INVALID_EMAIL',
+  InvalidPhone: 'INVALID_PHONE',
   InvalidDate: 'INVALID_DATE',
   InvalidCountry: 'INVALID_COUNTRY',
   ValueTooLong: 'VALUE_TOO_LONG',

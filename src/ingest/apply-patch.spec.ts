@@ -1,16 +1,26 @@
-import { applyPatch } from './apply-patch';
+import fc from 'fast-check';
+import { applyPatch, type SourceRecordState } from './apply-patch';
 import type { CanonicalRecord } from './canonical-record';
 
-const record = (updatedAt: string, attributes: CanonicalRecord['attributes'], deleted = false): CanonicalRecord => ({
+const record = (
+  updatedAt: string,
+  attributes: CanonicalRecord['attributes'],
+  extra: Partial<CanonicalRecord> = {},
+): CanonicalRecord => ({
   source: 'crm',
   externalId: '1',
   objectType: 'contact',
   updatedAt,
-  deleted,
   attributes,
   identifiers: [],
   links: [],
+  consents: [],
+  events: [],
+  ...extra,
 });
+
+const fold = (records: CanonicalRecord[]) =>
+  records.reduce<SourceRecordState | undefined>((state, r) => applyPatch(state, r).state, undefined)!;
 
 describe('applyPatch', () => {
   it('applies a patch field by field and leaves absent fields alone', () => {
@@ -31,25 +41,63 @@ describe('applyPatch', () => {
     expect(older.changed).toBe(true);
   });
 
-  it('does not undo a delete with a late update, but a newer one revives the record', () => {
-    const live = applyPatch(undefined, record('2026-01-01T00:00:00.000Z', { lastName: 'A' }));
-    const deleted = applyPatch(live.state, record('2026-01-03T00:00:00.000Z', {}, true));
-    expect(deleted.state.deleted).toBe(true);
-    const late = applyPatch(deleted.state, record('2026-01-02T00:00:00.000Z', { lastName: 'B' }));
-    expect(late).toEqual({ state: deleted.state, changed: false });
-    const revived = applyPatch(deleted.state, record('2026-01-04T00:00:00.000Z', { lastName: 'C' }));
-    expect(revived.state).toMatchObject({ deleted: false, attributes: { lastName: 'C' } });
+  it('orders equal timestamps by the source sequence, beyond 2^53 exactly', () => {
+    const a = record('2026-01-01T00:00:00.000Z', { lastName: 'First' }, { sequence: '9007199254740993' });
+    const b = record('2026-01-01T00:00:00.000Z', { lastName: 'Second' }, { sequence: '9007199254740994' });
+    expect(fold([a, b]).attributes.lastName).toBe('Second');
+    expect(fold([b, a]).attributes.lastName).toBe('Second');
+  });
+
+  it('keeps a delete against late and newer plain updates; only an undelete revives', () => {
+    const live = record('2026-01-01T00:00:00.000Z', { lastName: 'A' });
+    const deleted = record('2026-01-03T00:00:00.000Z', {}, { deleted: true, deleteReason: 'merged' });
+    const late = record('2026-01-02T00:00:00.000Z', { lastName: 'B' });
+    const newer = record('2026-01-04T00:00:00.000Z', { lastName: 'C' });
+    const state = fold([live, deleted, late, newer]);
+    expect(state).toMatchObject({ deleted: true, deleteReason: 'merged', attributes: { lastName: 'C' } });
+    const undelete = record('2026-01-05T00:00:00.000Z', {}, { deleted: false });
+    expect(fold([live, deleted, late, newer, undelete])).toMatchObject({ deleted: false, deleteReason: null });
+    const staleUndelete = record('2026-01-02T12:00:00.000Z', {}, { deleted: false });
+    expect(fold([live, deleted, staleUndelete]).deleted).toBe(true);
   });
 
   it('reports no change when values are the same', () => {
-    const first = applyPatch(
-      undefined,
-      record('2026-01-01T00:00:00.000Z', { email: 'a@x.io', 'custom.tags': ['x', 'y'] }),
-    );
+    const first = applyPatch(undefined, record('2026-01-01T00:00:00.000Z', { email: 'a@x.io', 'custom.tags': ['x'] }));
     const again = applyPatch(
       first.state,
-      record('2026-01-02T00:00:00.000Z', { email: 'a@x.io', 'custom.tags': ['x', 'y'] }),
+      record('2026-01-02T00:00:00.000Z', { email: 'a@x.io', 'custom.tags': ['x'] }),
     );
     expect(again.changed).toBe(false);
+  });
+
+  it('reaches the same state whatever order, with duplicates, the records arrive in', () => {
+    const change = fc.record({
+      day: fc.integer({ min: 1, max: 6 }),
+      sequence: fc.option(fc.bigInt({ min: 0n, max: 2n ** 64n }).map(String), { nil: undefined }),
+      attributes: fc.dictionary(
+        fc.constantFrom('email', 'firstName', 'lastName', 'custom.tier'),
+        fc.option(fc.constantFrom('a', 'b', 'c'), { nil: null }),
+        { maxKeys: 3 },
+      ),
+      deleted: fc.option(fc.boolean(), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(change, { minLength: 1, maxLength: 12 }), fc.infiniteStream(fc.nat()), (changes, random) => {
+        const records = changes.map((c) =>
+          record(`2026-01-0${c.day}T00:00:00.000Z`, c.attributes, {
+            ...(c.sequence !== undefined ? { sequence: c.sequence } : {}),
+            ...(c.deleted !== undefined ? { deleted: c.deleted } : {}),
+          }),
+        );
+        const shuffled = [...records, ...records.slice(0, 3)]
+          .map((r) => ({ r, k: random.next().value }))
+          .sort((a, b) => a.k - b.k)
+          .map(({ r }) => r);
+        const inOrder = fold(records);
+        const anyOrder = fold(shuffled);
+        expect(anyOrder).toEqual(inOrder);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,26 +1,30 @@
 import type { AttributeValue, FlatAttributes } from '../identity/golden-attributes';
 import type { CanonicalRecord } from './canonical-record';
 
+/** Pseudo-field under which the deleted flag keeps its own timestamp and sequence. */
+export const DELETED_FIELD = '$deleted';
+
 /** The stored state of a source record that a new canonical record patches. */
 export interface SourceRecordState {
   attributes: FlatAttributes;
+  /** Per field (and `$deleted`): source timestamp of the value held. */
   fieldUpdatedAt: Record<string, string>;
+  /** Per field (and `$deleted`): source sequence of the value held, where the source has one. */
+  fieldSequence: Record<string, string>;
   deleted: boolean;
-  /** Latest record-level source timestamp seen (ISO 8601). */
+  deleteReason: string | null;
+  /** Latest record-level source timestamp and sequence seen. */
   sourceUpdatedAt: string | null;
+  sourceSequence: string | null;
 }
 
 export interface PatchOutcome {
   state: SourceRecordState;
-  /** True when a value or the deleted flag changed (a timestamp alone is not a change). */
+  /** True when a value or the deleted flag changed (newer timestamps alone are not a change). */
   changed: boolean;
 }
 
-export function sameValue(a: AttributeValue | undefined, b: AttributeValue | undefined): boolean {
-  return stableJson(a) === stableJson(b);
-}
-
-function stableJson(value: unknown): string {
+export function stableJson(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
@@ -28,39 +32,84 @@ function stableJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }
 
-const later = (a: string, b: string | null | undefined) => !b || Date.parse(a) >= Date.parse(b);
+export function sameValue(a: AttributeValue | undefined, b: AttributeValue | undefined): boolean {
+  return stableJson(a) === stableJson(b);
+}
+
+interface Stamp {
+  at: string | undefined;
+  seq: string | undefined;
+  value: unknown;
+}
 
 /**
- * Applies a canonical record to a source record's state, field by field: a value is taken only if the record
- * is at least as new as that field's last source timestamp, so an older update never overwrites a newer
- * value, and a delete is not undone by an update older than the delete.
+ * The total order in which field values replace each other: source time, then the source's sequence, then
+ * the value itself. Any total order would do for convergence; this one is also the right one for the
+ * first two keys, and the last only settles true ties, identically everywhere.
+ */
+export function compareStamps(a: Stamp, b: Stamp): number {
+  const at = (a.at ? Date.parse(a.at) : -Infinity) - (b.at ? Date.parse(b.at) : -Infinity);
+  if (at !== 0 && !Number.isNaN(at)) return at;
+  const aSeq = a.seq === undefined ? -1n : BigInt(a.seq);
+  const bSeq = b.seq === undefined ? -1n : BigInt(b.seq);
+  if (aSeq !== bSeq) return aSeq > bSeq ? 1 : -1;
+  const aValue = stableJson(a.value);
+  const bValue = stableJson(b.value);
+  return aValue === bValue ? 0 : aValue > bValue ? 1 : -1;
+}
+
+/**
+ * Applies a canonical record to a source record's state, field by field, last-writer-wins per field: a value
+ * replaces the one held only if it is newer (time, then sequence). The deleted flag is such a field too, set
+ * only by an explicit `deleted: true` (delete) or `deleted: false` (undelete) — so a late update never undoes a
+ * delete, and the state is the same whatever order the records arrive in.
  */
 export function applyPatch(current: SourceRecordState | undefined, record: CanonicalRecord): PatchOutcome {
   const base: SourceRecordState = current ?? {
     attributes: {},
     fieldUpdatedAt: {},
+    fieldSequence: {},
     deleted: false,
+    deleteReason: null,
     sourceUpdatedAt: null,
+    sourceSequence: null,
   };
-  const isNewer = later(record.updatedAt, base.sourceUpdatedAt);
   const state: SourceRecordState = {
+    ...base,
     attributes: { ...base.attributes },
     fieldUpdatedAt: { ...base.fieldUpdatedAt },
-    deleted: base.deleted,
-    sourceUpdatedAt: isNewer ? record.updatedAt : base.sourceUpdatedAt,
+    fieldSequence: { ...base.fieldSequence },
   };
   let changed = current === undefined;
 
-  if (base.deleted && !isNewer) return { state: base, changed: false };
-  if (record.deleted !== base.deleted && isNewer) {
-    state.deleted = record.deleted;
-    changed = true;
-  }
-  for (const [field, value] of Object.entries(record.attributes)) {
-    if (!later(record.updatedAt, base.fieldUpdatedAt[field])) continue;
-    if (!sameValue(base.attributes[field], value)) changed = true;
-    state.attributes[field] = value;
+  const offer = (field: string, value: unknown): boolean => {
+    const incoming: Stamp = { at: record.updatedAt, seq: record.sequence, value };
+    const held: Stamp = { at: state.fieldUpdatedAt[field], seq: state.fieldSequence[field], value: undefined };
+    held.value = field === DELETED_FIELD ? state.deleted : state.attributes[field];
+    if (state.fieldUpdatedAt[field] !== undefined && compareStamps(incoming, held) <= 0) return false;
     state.fieldUpdatedAt[field] = record.updatedAt;
+    if (record.sequence !== undefined) state.fieldSequence[field] = record.sequence;
+    else delete state.fieldSequence[field];
+    return true;
+  };
+
+  for (const [field, value] of Object.entries(record.attributes)) {
+    const before = state.attributes[field];
+    if (offer(field, value)) {
+      if (!sameValue(before, value)) changed = true;
+      state.attributes[field] = value;
+    }
+  }
+  if (record.deleted !== undefined && offer(DELETED_FIELD, record.deleted)) {
+    if (state.deleted !== record.deleted) changed = true;
+    state.deleted = record.deleted;
+    state.deleteReason = record.deleted ? (record.deleteReason ?? 'deleted') : null;
+  }
+  const recordStamp = { at: record.updatedAt, seq: record.sequence, value: null };
+  const heldStamp = { at: base.sourceUpdatedAt ?? undefined, seq: base.sourceSequence ?? undefined, value: null };
+  if (base.sourceUpdatedAt === null || compareStamps(recordStamp, heldStamp) > 0) {
+    state.sourceUpdatedAt = record.updatedAt;
+    state.sourceSequence = record.sequence ?? null;
   }
   return { state, changed };
 }

@@ -29,8 +29,6 @@ describe('validateCanonicalRecord', () => {
         externalId: '0035f00002EztxDAAR',
         objectType: 'contact',
         updatedAt: '2026-11-01T10:00:00.000Z',
-        eventId: undefined,
-        deleted: false,
         attributes: {
           email: 'ann@example.com',
           firstName: 'Ann Marie',
@@ -43,6 +41,71 @@ describe('validateCanonicalRecord', () => {
         },
         identifiers: [{ type: 'customerNumber', value: 'C-1' }],
         links: [],
+        consents: [],
+        events: [],
+      },
+    });
+  });
+
+  it('writes phones in E.164, using the configured region for national numbers', () => {
+    const national = validateCanonicalRecord({ externalId: '1', attributes: { phone: '600 700 800' } }, 'crm', at, {
+      phoneRegion: 'PL',
+    });
+    expect(national.ok && national.record.attributes.phone).toBe('+48600700800');
+    const international = validateCanonicalRecord(
+      { externalId: '1', attributes: { phone: '+1 (415) 555-2671' } },
+      'crm',
+    );
+    expect(international.ok && international.record.attributes.phone).toBe('+14155552671');
+    const noRegion = validateCanonicalRecord({ externalId: '1', attributes: { phone: '600 700 800' } }, 'crm');
+    expect(noRegion).toMatchObject({ ok: false, code: 'INVALID_PHONE', path: '$.attributes.phone' });
+  });
+
+  it('turns internationalised email domains into their ASCII form', () => {
+    const result = validateCanonicalRecord({ externalId: '1', attributes: { email: 'Jürgen@Bücher.DE' } }, 'crm');
+    expect(result.ok && result.record.attributes.email).toBe('jürgen@xn--bcher-kva.de');
+  });
+
+  it('keeps consents, events, the delete reason and a sequence beyond 2^53 exactly', () => {
+    const result = validateCanonicalRecord(
+      {
+        externalId: '1',
+        updatedAt: '2026-11-01T10:00:00Z',
+        deleted: true,
+        deleteReason: 'privacy_deletion',
+        sequence: '18446744073709551615',
+        consents: [{ purpose: 'email_marketing', channel: 'email', status: 'withdrawn', contactPoint: 'A@X.IO' }],
+        events: [
+          { id: 'e1', type: 'email_clicked', occurredAt: '2026-11-01T09:00:00Z', properties: { url: 'https://x.io' } },
+        ],
+      },
+      'crm',
+      at,
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      record: {
+        deleted: true,
+        deleteReason: 'privacy_deletion',
+        sequence: '18446744073709551615',
+        consents: [
+          {
+            purpose: 'email_marketing',
+            channel: 'email',
+            status: 'withdrawn',
+            contactPoint: 'a@x.io',
+            capturedAt: '2026-11-01T10:00:00.000Z',
+            evidence: {},
+          },
+        ],
+        events: [
+          {
+            id: 'e1',
+            type: 'email_clicked',
+            occurredAt: '2026-11-01T09:00:00.000Z',
+            properties: { url: 'https://x.io' },
+          },
+        ],
       },
     });
   });
@@ -117,6 +180,19 @@ describe('validateCanonicalRecord', () => {
     [{ source: 'hubspot', externalId: '1', deleted: 'yes' }, undefined, 'INVALID_TYPE', '$.deleted'],
     [{ source: 'hubspot', externalId: '1', colour: 'red' }, undefined, 'UNKNOWN_FIELD', '$.colour'],
     ['just a string', undefined, 'INVALID_TYPE', '$'],
+    [{ source: 'crm', externalId: '1', sequence: '12abc' }, undefined, 'INVALID_TYPE', '$.sequence'],
+    [
+      { source: 'crm', externalId: '1', consents: [{ purpose: 'email_marketing', channel: 'email', status: 'maybe' }] },
+      undefined,
+      'INVALID_RECORD',
+      '$.consents[0].status',
+    ],
+    [
+      { source: 'crm', externalId: '1', events: [{ id: 'e', type: 'email_opened', occurredAt: 'now' }] },
+      undefined,
+      'INVALID_DATE',
+      '$.events[0].occurredAt',
+    ],
   ])('rejects %j with %s at %s', (raw, source, code, path) => {
     const result = validateCanonicalRecord(raw, source as string | undefined, at);
     expect(result).toMatchObject({ ok: false, code, path });

@@ -1,3 +1,5 @@
+import { domainToASCII } from 'node:url';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { ErrorCode } from '../common/hub-error';
 import { ADDRESS_PARTS, type AttributeValue, type FlatAttributes } from '../identity/golden-attributes';
 
@@ -12,11 +14,47 @@ export interface CanonicalRecord {
   /** When the source changed the record; drives "an older update never overwrites a newer value". */
   updatedAt: string;
   eventId?: string;
-  deleted: boolean;
+  /** `true` deletes (a tombstone), `false` undeletes, absent leaves the flag as it was. */
+  deleted?: boolean;
+  /** Why the source deleted it: `deleted`, `merged`, `privacy_deletion`. */
+  deleteReason?: string;
+  /** The source's own change counter (decimal string, may exceed 2^53): orders changes with equal `updatedAt`. */
+  sequence?: string;
   /** Flat patch: `email`, `address.city`, `custom.<key>` → value or null. */
   attributes: FlatAttributes;
   identifiers: { type: string; value: string }[];
   links: { source: string; externalId: string }[];
+  consents: ConsentInput[];
+  events: EngagementEventInput[];
+}
+
+export const CONSENT_STATUSES = ['granted', 'denied', 'withdrawn', 'pending'] as const;
+
+/** A consent statement as a source reports it (purpose × channel × contact point). */
+export interface ConsentInput {
+  purpose: string;
+  channel: string;
+  status: (typeof CONSENT_STATUSES)[number];
+  legalBasis?: string;
+  capturedAt: string;
+  expiresAt?: string;
+  /** Which email or phone the statement is about; empty means the person's any. */
+  contactPoint: string;
+  evidence: Record<string, AttributeValue>;
+}
+
+/** One engagement event for the profile's timeline; `id` is unique per source and stable across deliveries. */
+export interface EngagementEventInput {
+  id: string;
+  type: string;
+  occurredAt: string;
+  properties: Record<string, AttributeValue>;
+}
+
+/** Options of validation that come from the deployment. */
+export interface ValidationOptions {
+  /** Region for phone numbers written without a country code (`HUB_PHONE_REGION`). */
+  phoneRegion?: string;
 }
 
 export interface RecordRejection {
@@ -47,8 +85,11 @@ const TOP_LEVEL = new Set([
   'links',
   'consents',
   'events',
+  'sequence',
+  'deleteReason',
 ]);
-const TEXT_ATTRIBUTES = new Set(['firstName', 'lastName', 'company', 'jobTitle', 'phone']);
+const TEXT_ATTRIBUTES = new Set(['firstName', 'lastName', 'company', 'jobTitle']);
+const KEY = /^[a-z][a-z0-9_.:-]{0,63}$/;
 
 class Rejection extends Error {
   constructor(
@@ -87,10 +128,24 @@ function collapse(value: string): string {
 function normaliseEmail(value: unknown, path: string): string | null {
   if (value === null) return null;
   const raw = text(value, path, { max: 320 }) ?? '';
-  const email = raw.toLowerCase();
+  const at = raw.lastIndexOf('@');
+  // Internationalised domains go to their ASCII (punycode) form, so one mailbox has one spelling.
+  const domain = at > 0 ? domainToASCII(raw.slice(at + 1).toLowerCase()) : '';
+  const email = at > 0 && domain ? `${raw.slice(0, at).toLowerCase()}@${domain}` : raw.toLowerCase();
   if (!EMAIL.test(email))
     throw new Rejection(ErrorCode.InvalidEmail, `"${raw.slice(0, 80)}" is not an email address`, path);
   return email;
+}
+
+function normalisePhone(value: unknown, path: string, region: string | undefined): string | null {
+  if (value === null) return null;
+  const raw = text(typeof value === 'number' ? String(value) : value, path, { max: 64 }) ?? '';
+  const phone = parsePhoneNumberFromString(raw, region as CountryCode | undefined);
+  if (!phone || !phone.isValid()) {
+    const hint = region ? '' : ' (no HUB_PHONE_REGION is set, so numbers need a +country code)';
+    throw new Rejection(ErrorCode.InvalidPhone, `"${raw.slice(0, 40)}" is not a valid phone number${hint}`, path);
+  }
+  return phone.number;
 }
 
 function normaliseDate(value: unknown, path: string): string | null {
@@ -130,7 +185,7 @@ function customValue(value: unknown, path: string, depth = 0): AttributeValue {
   throw new Rejection(ErrorCode.InvalidType, `unsupported value ${describe(value)}`, path);
 }
 
-function attributes(raw: unknown): FlatAttributes {
+function attributes(raw: unknown, options: ValidationOptions): FlatAttributes {
   if (raw === undefined) return {};
   if (!isObject(raw))
     throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(raw)}`, '$.attributes');
@@ -140,6 +195,7 @@ function attributes(raw: unknown): FlatAttributes {
     if (value === undefined) continue;
     if (key === 'email') flat.email = normaliseEmail(value, path);
     else if (key === 'birthDate') flat.birthDate = normaliseDate(value, path);
+    else if (key === 'phone') flat.phone = normalisePhone(value, path, options.phoneRegion);
     else if (TEXT_ATTRIBUTES.has(key)) flat[key] = value === null ? null : collapse(text(value, path) ?? '') || null;
     else if (key === 'address') {
       if (value === null) {
@@ -200,6 +256,66 @@ function list<T>(raw: unknown, path: string, item: (value: Record<string, unknow
   });
 }
 
+function document(value: unknown, path: string): Record<string, AttributeValue> {
+  if (value === undefined || value === null) return {};
+  if (!isObject(value)) throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(value)}`, path);
+  return customValue(value, path) as Record<string, AttributeValue>;
+}
+
+function key(value: unknown, path: string): string {
+  const raw = text(value, path, { required: true, max: 64 })!;
+  if (!KEY.test(raw)) throw new Rejection(ErrorCode.InvalidRecord, 'use lower-case letters, digits, _ . : or -', path);
+  return raw;
+}
+
+function consent(value: Record<string, unknown>, path: string, recordTime: string): ConsentInput {
+  const status = text(value.status, `${path}.status`, { required: true }) as ConsentInput['status'];
+  if (!CONSENT_STATUSES.includes(status)) {
+    throw new Rejection(
+      ErrorCode.InvalidRecord,
+      `status must be one of ${CONSENT_STATUSES.join(', ')}`,
+      `${path}.status`,
+    );
+  }
+  const contactPoint = text(value.contactPoint, `${path}.contactPoint`, { max: 320 }) ?? '';
+  return {
+    purpose: key(value.purpose, `${path}.purpose`),
+    channel: key(value.channel, `${path}.channel`),
+    status,
+    legalBasis: text(value.legalBasis, `${path}.legalBasis`, { max: 64 }),
+    capturedAt:
+      value.capturedAt === undefined || value.capturedAt === null
+        ? recordTime
+        : normaliseTimestamp(value.capturedAt, `${path}.capturedAt`),
+    expiresAt:
+      value.expiresAt === undefined || value.expiresAt === null
+        ? undefined
+        : normaliseTimestamp(value.expiresAt, `${path}.expiresAt`),
+    contactPoint: contactPoint.includes('@') ? contactPoint.toLowerCase() : contactPoint,
+    evidence: document(value.evidence, `${path}.evidence`),
+  };
+}
+
+function engagementEvent(value: Record<string, unknown>, path: string): EngagementEventInput {
+  return {
+    id: text(typeof value.id === 'number' ? String(value.id) : value.id, `${path}.id`, { required: true, max: 255 })!,
+    type: key(value.type, `${path}.type`),
+    occurredAt: normaliseTimestamp(value.occurredAt, `${path}.occurredAt`),
+    properties: document(value.properties, `${path}.properties`),
+  };
+}
+
+function sequence(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  if (typeof value === 'string' && /^\d{1,39}$/.test(value)) return value.replace(/^0+(?=\d)/, '');
+  throw new Rejection(
+    ErrorCode.InvalidType,
+    'sequence must be a non-negative integer (a decimal string beyond 2^53)',
+    '$.sequence',
+  );
+}
+
 /**
  * Validates and normalises one canonical record. `defaultSource` is the source the caller ingests as (the
  * `source` argument or the URL); a record naming another source is rejected.
@@ -210,6 +326,7 @@ export function validateCanonicalRecord(
   raw: unknown,
   defaultSource?: string,
   receivedAt = new Date(),
+  options: ValidationOptions = {},
 ): RecordValidation {
   try {
     if (!isObject(raw))
@@ -243,17 +360,21 @@ export function validateCanonicalRecord(
     if (raw.deleted !== undefined && typeof raw.deleted !== 'boolean') {
       throw new Rejection(ErrorCode.InvalidType, `expected a boolean, got ${describe(raw.deleted)}`, '$.deleted');
     }
+    const updatedAt =
+      raw.updatedAt === undefined || raw.updatedAt === null
+        ? receivedAt.toISOString()
+        : normaliseTimestamp(raw.updatedAt, '$.updatedAt');
     const record: CanonicalRecord = {
       source,
       externalId,
       objectType: text(raw.objectType, '$.objectType', { max: 64 }) ?? 'contact',
-      updatedAt:
-        raw.updatedAt === undefined || raw.updatedAt === null
-          ? receivedAt.toISOString()
-          : normaliseTimestamp(raw.updatedAt, '$.updatedAt'),
+      updatedAt,
       eventId: text(raw.eventId, '$.eventId', { max: 255 }),
-      deleted: raw.deleted === true,
-      attributes: attributes(raw.attributes),
+      deleted: raw.deleted as boolean | undefined,
+      deleteReason:
+        raw.deleted === true ? (text(raw.deleteReason, '$.deleteReason', { max: 64 }) ?? 'deleted') : undefined,
+      sequence: sequence(raw.sequence),
+      attributes: attributes(raw.attributes, options),
       identifiers: list(raw.identifiers, '$.identifiers', (value, path) => ({
         type: text(value.type, `${path}.type`, { required: true, max: 64 })!,
         value: text(value.value, `${path}.value`, { required: true, max: 255 })!,
@@ -262,7 +383,13 @@ export function validateCanonicalRecord(
         source: text(value.source, `${path}.source`, { required: true, max: 63 })!,
         externalId: text(value.externalId, `${path}.externalId`, { required: true, max: 255 })!,
       })),
+      consents: list(raw.consents, '$.consents', (value, path) => consent(value, path, updatedAt)),
+      events: list(raw.events, '$.events', engagementEvent),
     };
+    if (record.eventId === undefined) delete record.eventId;
+    for (const optional of ['deleted', 'deleteReason', 'sequence'] as const) {
+      if (record[optional] === undefined) delete record[optional];
+    }
     return { ok: true, record };
   } catch (error) {
     if (error instanceof Rejection) return { ok: false, code: error.code, message: error.message, path: error.path };

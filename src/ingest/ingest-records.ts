@@ -1,11 +1,21 @@
 import type { TxContext } from '../common/context';
 import { lockNames } from '../db/advisory-locks';
-import { appendChangeEvents } from '../feed/change-events';
+import { appendChangeEvents, type NewChangeEvent } from '../feed/change-events';
 import { resolveProfiles } from '../identity/matching/resolve-profiles';
 import { goldenChangeEvent, refreshGoldenProfiles } from '../identity/survivorship/refresh-golden-profiles';
 import { applyPatch, type SourceRecordState } from './apply-patch';
 import { validateCanonicalRecord, type CanonicalRecord } from './canonical-record';
 import { recordDeadLetters, type Transport } from './dead-letters';
+import {
+  loadSourceRecords,
+  recordKey,
+  replaceIdentifiers,
+  storeLinks,
+  upsertSourceRecords,
+  type SourceRecordWrite,
+  type StoredSourceRecord,
+} from './store/source-records';
+import { storeConsentStatements, storeEngagementEvents } from './store/timeline';
 
 /** What happened to one record of a batch, in the order the records came. */
 export type IngestOutcome =
@@ -26,41 +36,36 @@ export interface IngestBatch {
   transport: Transport;
 }
 
-/** Most records one call may carry; bigger loads go through `profile-hub import`. */
+/** Most records one GraphQL or HTTP call may carry; bigger loads go through `profile-hub import`. */
 export const MAX_BATCH = 1000;
-
-interface Stored extends SourceRecordState {
-  id: string;
-  profileId: string;
-}
 
 interface Pending {
   key: string;
-  /** The last record of the batch for this key; `records` holds all of them in arrival order. */
+  /** The records of the batch for this source record, in arrival order; `record` is the last. */
   record: CanonicalRecord;
   records: CanonicalRecord[];
   indexes: number[];
-  existing?: Stored;
+  raw: unknown;
+  existing?: StoredSourceRecord;
   state?: SourceRecordState;
   changed: boolean;
-  raw: unknown[];
 }
-
-const keyOf = (source: string, externalId: string) => `${source}\u0000${externalId}`;
 
 /**
  * The ingest pipeline for one batch, inside the caller's transaction: validate and normalise each record,
- * dead-letter the rejected ones with their raw payload, skip replays by event id, patch source records
- * field by field, resolve their profiles, recompute the golden profiles that changed and append one change
- * event per changed profile — all set-based, a fixed number of statements per batch.
+ * dead-letter the rejected ones with their raw payload, skip replays by event id, patch source records field
+ * by field, resolve their profiles, store identifiers, links, consent statements and engagement events,
+ * recompute the golden profiles that changed and append their change events — set-based, a fixed number of
+ * statements per batch whatever its size.
  */
 export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<IngestOutcome[]> {
   const outcomes: IngestOutcome[] = new Array(batch.records.length);
   const accepted: { index: number; record: CanonicalRecord }[] = [];
   const rejected: { index: number; code: string; message: string; path: string }[] = [];
   const receivedAt = new Date();
+  const options = { phoneRegion: tx.settings?.phoneRegion };
   batch.records.forEach((raw, index) => {
-    const result = validateCanonicalRecord(raw, batch.source, receivedAt);
+    const result = validateCanonicalRecord(raw, batch.source, receivedAt, options);
     if (result.ok) accepted.push({ index, record: result.record });
     else rejected.push({ index, code: result.code, message: result.message, path: result.path });
   });
@@ -68,7 +73,7 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
   const deadLetterIds = await recordDeadLetters(
     tx,
     rejected.map((r) => ({
-      source: batch.source ?? null,
+      source: batch.source ?? sourceOf(batch.records[r.index]),
       transport: batch.transport,
       rawPayload: JSON.stringify(batch.records[r.index]) ?? 'null',
       recordIndex: r.index,
@@ -80,32 +85,35 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
   rejected.forEach((r, i) => (outcomes[r.index] = { ...r, status: 'REJECTED', deadLetterId: deadLetterIds[i] }));
   if (accepted.length === 0) return outcomes;
 
-  const fresh = await skipReplays(tx, accepted);
-  for (const { index, record } of accepted) {
-    if (!fresh.has(index)) outcomes[index] = duplicate(index, record);
-  }
-
-  // Records for one source record in one batch fold into one write, applied in arrival order.
+  const fresh = await claimEventIds(tx, accepted);
   const pending = new Map<string, Pending>();
-  for (const { index, record } of accepted.filter((a) => fresh.has(a.index))) {
-    const key = keyOf(record.source, record.externalId);
-    const entry = pending.get(key) ?? { key, record, records: [], indexes: [], changed: false, raw: [] };
-    entry.indexes.push(index);
-    entry.records.push(record);
-    entry.raw.push(batch.records[index]);
+  for (const { index, record } of accepted) {
+    if (!fresh.has(index)) {
+      outcomes[index] = { index, status: 'DUPLICATE', ...ids(record), sourceRecordId: null, profileId: null };
+      continue;
+    }
+    const key = recordKey(record.source, record.externalId);
+    const entry = pending.get(key) ?? { key, record, records: [], indexes: [], raw: null, changed: false };
     entry.record = record;
+    entry.records.push(record);
+    entry.indexes.push(index);
+    entry.raw = batch.records[index];
     pending.set(key, entry);
   }
   if (pending.size === 0) return outcomes;
-
   const entries = [...pending.values()];
+
   await lockNames(
     tx,
-    entries.map((e) => `record:${e.key}`),
+    entries.flatMap((e) => [
+      `record:${e.key}`,
+      ...e.record.links.map((l) => `record:${recordKey(l.source, l.externalId)}`),
+    ]),
   );
-  const stored = await loadSourceRecords(tx, entries);
-
-  const emails = new Set<string>();
+  const stored = await loadSourceRecords(
+    tx,
+    entries.map((e) => e.record),
+  );
   for (const entry of entries) {
     entry.existing = stored.get(entry.key);
     let state: SourceRecordState | undefined = entry.existing;
@@ -115,20 +123,25 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
       state = outcome.state;
     }
     entry.state = state;
-    const email = state!.attributes.email;
-    if (typeof email === 'string') emails.add(email);
   }
+  const emailOf = (e: Pending) => (typeof e.state!.attributes.email === 'string' ? e.state!.attributes.email : null);
   await lockNames(
     tx,
-    [...emails].map((email) => `identifier:email:${email}`),
+    entries
+      .map(emailOf)
+      .filter((email): email is string => email !== null)
+      .map((email) => `identifier:email:${email}`),
   );
 
   const resolution = await resolveProfiles(
     tx,
     entries.map((e) => ({
       key: e.key,
+      source: e.record.source,
+      externalId: e.record.externalId,
       currentProfileId: e.existing?.profileId ?? null,
-      email: typeof e.state!.attributes.email === 'string' ? (e.state!.attributes.email as string) : null,
+      email: emailOf(e),
+      links: e.records.flatMap((r) => r.links),
     })),
   );
   if (resolution.createdProfileIds.size > 0) {
@@ -137,26 +150,45 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
     ]);
   }
 
-  const written = entries.filter((e) => e.changed || !e.existing);
-  const ids = await upsertSourceRecords(tx, written, resolution.profileIds);
-  await replaceIdentifiers(tx, written, ids, resolution.profileIds);
+  const writes: SourceRecordWrite[] = entries.map((e) => ({
+    key: e.key,
+    record: e.record,
+    records: e.records,
+    state: e.state!,
+    rawPayload: e.raw,
+    profileId: resolution.profileIds.get(e.key)!,
+  }));
+  const changed = writes.filter((_, i) => entries[i].changed || !entries[i].existing);
+  const changedKeys = new Set(changed.map((w) => w.key));
+  const recordIds = await upsertSourceRecords(tx, changed);
+  for (const entry of entries) if (!recordIds.has(entry.key)) recordIds.set(entry.key, entry.existing!.id);
 
-  const touched = [...new Set(written.map((e) => resolution.profileIds.get(e.key)!))];
-  const changes = await refreshGoldenProfiles(tx, touched, resolution.createdProfileIds);
-  const originByProfile = new Map(written.map((e) => [resolution.profileIds.get(e.key)!, e.record.source]));
-  const events = await appendChangeEvents(
+  await replaceIdentifiers(
     tx,
-    changes.map((c) => goldenChangeEvent(c, originByProfile.get(c.profileId) ?? null)),
+    writes.filter((w, i) => changedKeys.has(w.key) || entries[i].records.some((r) => r.identifiers.length > 0)),
+    recordIds,
   );
+  await storeLinks(tx, writes, recordIds);
+  const consentEvents = await storeConsentStatements(tx, writes, recordIds);
+  await storeEngagementEvents(tx, writes, recordIds);
+
+  const touched = [...new Set(changed.map((w) => w.profileId))];
+  const goldenChanges = await refreshGoldenProfiles(tx, touched, resolution.createdProfileIds);
+  const originByProfile = new Map(changed.map((w) => [w.profileId, w.record.source]));
+  const events: NewChangeEvent[] = [
+    ...goldenChanges.map((c) => goldenChangeEvent(c, originByProfile.get(c.profileId) ?? null)),
+    ...consentEvents,
+  ];
+  const appended = await appendChangeEvents(tx, events);
   tx.afterCommit(() => {
-    events.forEach((event, i) =>
+    goldenChanges.forEach((change, i) =>
       tx.notifier.profileChanged({
-        eventId: event.id,
-        type: event.type,
-        profileId: changes[i].profileId,
-        version: changes[i].version,
-        changedFields: changes[i].changedFields,
-        occurredAt: event.occurredAt,
+        eventId: appended[i].id,
+        type: appended[i].type,
+        profileId: change.profileId,
+        version: change.version,
+        changedFields: change.changedFields,
+        occurredAt: appended[i].occurredAt,
       }),
     );
   });
@@ -167,9 +199,8 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
       outcomes[index] = {
         index,
         status,
-        source: entry.record.source,
-        externalId: entry.record.externalId,
-        sourceRecordId: ids.get(entry.key) ?? entry.existing?.id ?? null,
+        ...ids(entry.record),
+        sourceRecordId: recordIds.get(entry.key) ?? null,
         profileId: resolution.profileIds.get(entry.key) ?? null,
       };
     }
@@ -177,19 +208,15 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
   return outcomes;
 }
 
-function duplicate(index: number, record: CanonicalRecord): IngestOutcome {
-  return {
-    index,
-    status: 'DUPLICATE',
-    source: record.source,
-    externalId: record.externalId,
-    sourceRecordId: null,
-    profileId: null,
-  };
+const ids = (record: CanonicalRecord) => ({ source: record.source, externalId: record.externalId });
+
+function sourceOf(raw: unknown): string | null {
+  const source = (raw as { source?: unknown } | null)?.source;
+  return typeof source === 'string' ? source.slice(0, 63) : null;
 }
 
 /** Claims each record's event id; a record whose event id was seen before is a replay. */
-async function skipReplays(
+async function claimEventIds(
   tx: TxContext,
   accepted: { index: number; record: CanonicalRecord }[],
 ): Promise<Set<number>> {
@@ -201,112 +228,10 @@ async function skipReplays(
      SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING RETURNING source, event_id`,
     [keyed.map((a) => a.record.source), keyed.map((a) => a.record.eventId)],
   );
-  const claimedKeys = new Set(claimed.map((c) => keyOf(c.source, c.event_id)));
+  const claimedKeys = new Set(claimed.map((c) => recordKey(c.source, c.event_id)));
   for (const { index, record } of keyed) {
-    const key = keyOf(record.source, record.eventId!);
     // Only the first record of a batch with a given event id counts; later copies are replays too.
-    if (claimedKeys.delete(key)) fresh.add(index);
+    if (claimedKeys.delete(recordKey(record.source, record.eventId!))) fresh.add(index);
   }
   return fresh;
-}
-
-async function loadSourceRecords(tx: TxContext, entries: Pending[]): Promise<Map<string, Stored>> {
-  const rows: Record<string, unknown>[] = await tx.manager.query(
-    `SELECT s.id, s.source, s.external_id, s.profile_id, s.attributes, s.field_updated_at, s.deleted, s.source_updated_at
-       FROM source_record s
-       JOIN unnest($1::text[], $2::text[]) AS k(source, external_id)
-         ON s.source = k.source AND s.external_id = k.external_id
-        FOR UPDATE OF s`,
-    [entries.map((e) => e.record.source), entries.map((e) => e.record.externalId)],
-  );
-  return new Map(
-    rows.map((r) => [
-      keyOf(r.source as string, r.external_id as string),
-      {
-        id: r.id as string,
-        profileId: r.profile_id as string,
-        attributes: r.attributes as Stored['attributes'],
-        fieldUpdatedAt: r.field_updated_at as Record<string, string>,
-        deleted: r.deleted as boolean,
-        sourceUpdatedAt: r.source_updated_at ? (r.source_updated_at as Date).toISOString() : null,
-      },
-    ]),
-  );
-}
-
-async function upsertSourceRecords(
-  tx: TxContext,
-  entries: Pending[],
-  profileIds: Map<string, string>,
-): Promise<Map<string, string>> {
-  if (entries.length === 0) return new Map();
-  const rows: { id: string; source: string; external_id: string }[] = await tx.manager.query(
-    `INSERT INTO source_record AS s (source, external_id, object_type, profile_id, attributes, field_updated_at,
-                                     raw_payload, deleted, deleted_at, source_updated_at, last_event_id)
-     SELECT r.source, r.external_id, r.object_type, r.profile_id, r.attributes, r.field_updated_at,
-            r.raw_payload, r.deleted, CASE WHEN r.deleted THEN now() END, r.source_updated_at, r.last_event_id
-       FROM jsonb_to_recordset($1::jsonb) AS r(source text, external_id text, object_type text, profile_id uuid,
-            attributes jsonb, field_updated_at jsonb, raw_payload jsonb, deleted boolean,
-            source_updated_at timestamptz, last_event_id text)
-     ON CONFLICT (source, external_id) DO UPDATE
-        SET attributes = excluded.attributes, field_updated_at = excluded.field_updated_at,
-            raw_payload = excluded.raw_payload, object_type = excluded.object_type,
-            deleted = excluded.deleted,
-            deleted_at = CASE WHEN excluded.deleted THEN coalesce(s.deleted_at, now()) END,
-            source_updated_at = excluded.source_updated_at,
-            last_event_id = coalesce(excluded.last_event_id, s.last_event_id),
-            version = s.version + 1, updated_at = now()
-     RETURNING id, source, external_id`,
-    [
-      JSON.stringify(
-        entries.map((e) => ({
-          source: e.record.source,
-          external_id: e.record.externalId,
-          object_type: e.record.objectType,
-          profile_id: profileIds.get(e.key),
-          attributes: e.state!.attributes,
-          field_updated_at: e.state!.fieldUpdatedAt,
-          raw_payload: e.raw[e.raw.length - 1],
-          deleted: e.state!.deleted,
-          source_updated_at: e.state!.sourceUpdatedAt,
-          last_event_id: e.record.eventId ?? null,
-        })),
-      ),
-    ],
-  );
-  return new Map(rows.map((r) => [keyOf(r.source, r.external_id), r.id]));
-}
-
-/**
- * Keeps each written source record's identifiers in step with its attributes: attribute-derived ones (email)
- * are replaced, declared ones accumulate.
- */
-async function replaceIdentifiers(
-  tx: TxContext,
-  entries: Pending[],
-  ids: Map<string, string>,
-  profileIds: Map<string, string>,
-): Promise<void> {
-  if (entries.length === 0) return;
-  const recordIds = entries.map((e) => ids.get(e.key)!);
-  await tx.manager.query(`DELETE FROM identifier WHERE source_record_id = ANY($1::uuid[]) AND type = 'email'`, [
-    recordIds,
-  ]);
-  const identifiers: { source_record_id: string; profile_id: string; type: string; value: string }[] = [];
-  for (const entry of entries) {
-    if (entry.state!.deleted) continue;
-    const base = { source_record_id: ids.get(entry.key)!, profile_id: profileIds.get(entry.key)! };
-    const email = entry.state!.attributes.email;
-    if (typeof email === 'string') identifiers.push({ ...base, type: 'email', value: email });
-    for (const declared of entry.records.flatMap((r) => r.identifiers))
-      identifiers.push({ ...base, type: declared.type, value: declared.value });
-  }
-  if (identifiers.length === 0) return;
-  await tx.manager.query(
-    `INSERT INTO identifier (source_record_id, profile_id, type, value)
-     SELECT i.source_record_id, i.profile_id, i.type, i.value
-       FROM jsonb_to_recordset($1::jsonb) AS i(source_record_id uuid, profile_id uuid, type text, value text)
-     ON CONFLICT DO NOTHING`,
-    [JSON.stringify(identifiers)],
-  );
 }

@@ -51,6 +51,10 @@ export class SourceRecord {
   @Column({ type: 'jsonb', default: {} })
   fieldUpdatedAt!: Record<string, string>;
 
+  /** Flat path → the source sequence of the change that set the field, where the source has one. */
+  @Column({ type: 'jsonb', default: {} })
+  fieldSequence!: Record<string, string>;
+
   /** The last payload as received, for stewards and replays; cleared on erasure. */
   @Column({ type: 'jsonb', nullable: true })
   rawPayload!: unknown;
@@ -61,6 +65,10 @@ export class SourceRecord {
 
   @Column({ type: 'timestamptz', nullable: true })
   deletedAt!: Date | null;
+
+  /** Why the source deleted it: `deleted`, `merged` (merged away in the source), `privacy_deletion`. */
+  @Column({ type: 'text', nullable: true })
+  deleteReason!: string | null;
 
   /** Record-level `updatedAt` from the source. */
   @Column({ type: 'timestamptz', nullable: true })
