@@ -27,13 +27,18 @@ export type IngestOutcome =
       sourceRecordId: string | null;
       profileId: string | null;
     }
-  | { index: number; status: 'REJECTED'; code: string; message: string; path: string; deadLetterId: string };
+  | { index: number; status: 'REJECTED'; code: string; message: string; path: string; deadLetterId: string | null };
 
 export interface IngestBatch {
   /** The source the caller ingests as; records may omit `source` then. */
   source?: string;
   records: unknown[];
   transport: Transport;
+  /**
+   * Default true: rejected records are stored as dead letters. A replay of dead letters passes false and
+   * updates the letters it replays instead of filing new ones.
+   */
+  deadLetterRejections?: boolean;
 }
 
 /** Most records one GraphQL or HTTP call may carry; bigger loads go through `profile-hub import`. */
@@ -72,7 +77,7 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
 
   const deadLetterIds = await recordDeadLetters(
     tx,
-    rejected.map((r) => ({
+    (batch.deadLetterRejections === false ? [] : rejected).map((r) => ({
       source: batch.source ?? sourceOf(batch.records[r.index]),
       transport: batch.transport,
       rawPayload: JSON.stringify(batch.records[r.index]) ?? 'null',
@@ -82,7 +87,9 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
       path: r.path,
     })),
   );
-  rejected.forEach((r, i) => (outcomes[r.index] = { ...r, status: 'REJECTED', deadLetterId: deadLetterIds[i] }));
+  rejected.forEach(
+    (r, i) => (outcomes[r.index] = { ...r, status: 'REJECTED', deadLetterId: deadLetterIds[i] ?? null }),
+  );
   if (accepted.length === 0) return outcomes;
 
   const fresh = await claimEventIds(tx, accepted);

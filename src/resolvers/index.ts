@@ -1,6 +1,12 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { DeadLetterResolver } from './dead-letter.resolver';
 import { IngestResolver } from './ingest.resolver';
 import { ProfileChangeResolver } from './profile-change.resolver';
 import { ProfileResolver } from './profile.resolver';
 
-export const resolvers: NonEmptyArray<Function> = [ProfileResolver, IngestResolver, ProfileChangeResolver];
+export const resolvers: NonEmptyArray<Function> = [
+  ProfileResolver,
+  IngestResolver,
+  ProfileChangeResolver,
+  DeadLetterResolver,
+];

@@ -52,12 +52,14 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
 
+  const settings = { phoneRegion: config.phoneRegion };
   const makeContext = (requestId: string, log: Logger): GraphQLContext => ({
     requestId,
     actor: 'anonymous',
     logger: log,
     dataSource,
     notifier,
+    settings,
     loaders: createLoaders(dataSource),
   });
 
@@ -139,6 +141,7 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
           logger: res.locals.logger,
           dataSource,
           notifier,
+          settings,
         }),
       },
       logger,

@@ -12,9 +12,9 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-/** The real hub server on a free port, over its own fresh database. */
-export async function startTestHub(env: Record<string, string> = {}): Promise<TestHub> {
-  const db = await createTestDatabase();
+/** The real hub server on a free port, over its own fresh database (or `existing`, left in place on stop). */
+export async function startTestHub(env: Record<string, string> = {}, existing?: TestDatabase): Promise<TestHub> {
+  const db = existing ?? (await createTestDatabase());
   const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: db.url, ...env });
   const server = await createHubServer({
     config,
@@ -30,7 +30,7 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Te
     server,
     async stop() {
       await server.stop();
-      await db.destroy();
+      if (!existing) await db.destroy();
     },
   };
 }

@@ -1,0 +1,81 @@
+import type { DataSource } from 'typeorm';
+import { ErrorCode, HubError } from '../common/hub-error';
+
+export interface DeadLetterView {
+  id: string;
+  source: string | null;
+  transport: string;
+  contentType: string;
+  rawPayload: string;
+  recordIndex: number | null;
+  code: string;
+  message: string;
+  path: string | null;
+  status: 'open' | 'replayed' | 'discarded';
+  attempts: number;
+  createdAt: Date;
+  replayedAt: Date | null;
+}
+
+export interface DeadLetterListFilter {
+  status?: string;
+  source?: string;
+  code?: string;
+}
+
+/** Opaque keyset cursor over (created_at in microseconds — JavaScript dates stop at milliseconds —, id). */
+const encode = (micros: string, id: string) => Buffer.from(`${micros}|${id}`).toString('base64url');
+
+function decode(cursor: string): [string, string] {
+  const [micros, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!micros || !id || !/^\d{1,20}$/.test(micros) || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw new HubError(ErrorCode.BadRequest, 'invalid cursor');
+  }
+  return [micros, id];
+}
+
+/** Dead letters, oldest first, a page at a time; the total counts the whole filter. */
+export async function listDeadLetters(
+  ds: DataSource,
+  filter: DeadLetterListFilter,
+  first: number,
+  after?: string | null,
+): Promise<{ items: DeadLetterView[]; cursors: string[]; hasNextPage: boolean; totalCount: number }> {
+  const [afterAt, afterId] = after ? decode(after) : [null, null];
+  const params = [filter.status ?? null, filter.source ?? null, filter.code ?? null];
+  const where = `($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR source = $2) AND ($3::text IS NULL OR error_code = $3)`;
+  const rows: Record<string, unknown>[] = await ds.query(
+    `SELECT id, source, transport, content_type, raw_payload, record_index, error_code, error_message, error_path,
+            status, attempts, created_at, replayed_at,
+            (extract(epoch FROM created_at) * 1000000)::bigint::text AS micros
+       FROM dead_letter
+      WHERE ${where}
+        AND ($4::bigint IS NULL OR (created_at, id) > ('epoch'::timestamptz + $4::bigint * interval '1 microsecond', $5::uuid))
+      ORDER BY created_at, id
+      LIMIT $6`,
+    [...params, afterAt, afterId, first + 1],
+  );
+  const [{ count }] = await ds.query(`SELECT count(*)::int AS count FROM dead_letter WHERE ${where}`, params);
+  const page = rows.slice(0, first);
+  const items = page.map((r): DeadLetterView => ({
+    id: r.id as string,
+    source: r.source as string | null,
+    transport: r.transport as string,
+    contentType: r.content_type as string,
+    rawPayload: r.raw_payload as string,
+    recordIndex: r.record_index as number | null,
+    code: r.error_code as string,
+    message: r.error_message as string,
+    path: r.error_path as string | null,
+    status: r.status as DeadLetterView['status'],
+    attempts: r.attempts as number,
+    createdAt: r.created_at as Date,
+    replayedAt: r.replayed_at as Date | null,
+  }));
+  return {
+    items,
+    cursors: page.map((row) => encode(row.micros as string, row.id as string)),
+    hasNextPage: rows.length > first,
+    totalCount: count,
+  };
+}
