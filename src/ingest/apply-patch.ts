@@ -22,6 +22,11 @@ export interface PatchOutcome {
   state: SourceRecordState;
   /** True when a value or the deleted flag changed (newer timestamps alone are not a change). */
   changed: boolean;
+  /**
+   * True when anything must be written, including a value re-asserted with a newer timestamp: the newer stamp
+   * is what keeps a later-arriving older value from winning.
+   */
+  touched: boolean;
 }
 
 export function stableJson(value: unknown): string {
@@ -81,12 +86,14 @@ export function applyPatch(current: SourceRecordState | undefined, record: Canon
     fieldSequence: { ...base.fieldSequence },
   };
   let changed = current === undefined;
+  let touched = changed;
 
   const offer = (field: string, value: unknown): boolean => {
     const incoming: Stamp = { at: record.updatedAt, seq: record.sequence, value };
     const held: Stamp = { at: state.fieldUpdatedAt[field], seq: state.fieldSequence[field], value: undefined };
     held.value = field === DELETED_FIELD ? state.deleted : state.attributes[field];
     if (state.fieldUpdatedAt[field] !== undefined && compareStamps(incoming, held) <= 0) return false;
+    touched = true;
     state.fieldUpdatedAt[field] = record.updatedAt;
     if (record.sequence !== undefined) state.fieldSequence[field] = record.sequence;
     else delete state.fieldSequence[field];
@@ -110,6 +117,7 @@ export function applyPatch(current: SourceRecordState | undefined, record: Canon
   if (base.sourceUpdatedAt === null || compareStamps(recordStamp, heldStamp) > 0) {
     state.sourceUpdatedAt = record.updatedAt;
     state.sourceSequence = record.sequence ?? null;
+    touched = true;
   }
-  return { state, changed };
+  return { state, changed, touched };
 }

@@ -53,7 +53,10 @@ interface Pending {
   raw: unknown;
   existing?: StoredSourceRecord;
   state?: SourceRecordState;
+  /** A value or the deleted flag changed. */
   changed: boolean;
+  /** Something must be written (values or only newer stamps). */
+  touched: boolean;
 }
 
 /**
@@ -100,7 +103,15 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
       continue;
     }
     const key = recordKey(record.source, record.externalId);
-    const entry = pending.get(key) ?? { key, record, records: [], indexes: [], raw: null, changed: false };
+    const entry = pending.get(key) ?? {
+      key,
+      record,
+      records: [],
+      indexes: [],
+      raw: null,
+      changed: false,
+      touched: false,
+    };
     entry.record = record;
     entry.records.push(record);
     entry.indexes.push(index);
@@ -127,6 +138,7 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
     for (const record of entry.records) {
       const outcome = applyPatch(state, record);
       entry.changed ||= outcome.changed;
+      entry.touched ||= outcome.touched;
       state = outcome.state;
     }
     entry.state = state;
@@ -164,10 +176,14 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
     state: e.state!,
     rawPayload: e.raw,
     profileId: resolution.profileIds.get(e.key)!,
+    changed: e.changed || !e.existing,
   }));
-  const changed = writes.filter((_, i) => entries[i].changed || !entries[i].existing);
+  const changed = writes.filter((w) => w.changed);
   const changedKeys = new Set(changed.map((w) => w.key));
-  const recordIds = await upsertSourceRecords(tx, changed);
+  const recordIds = await upsertSourceRecords(
+    tx,
+    writes.filter((_, i) => entries[i].touched),
+  );
   for (const entry of entries) if (!recordIds.has(entry.key)) recordIds.set(entry.key, entry.existing!.id);
 
   await replaceIdentifiers(

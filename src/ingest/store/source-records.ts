@@ -18,6 +18,8 @@ export interface SourceRecordWrite {
   state: SourceRecordState;
   rawPayload: unknown;
   profileId: string;
+  /** A value or the deleted flag changed; else only newer stamps are written (no golden refresh, no event). */
+  changed: boolean;
 }
 
 /** Loads and row-locks the batch's existing source records in one query. */
@@ -73,7 +75,9 @@ export async function upsertSourceRecords(tx: TxContext, writes: SourceRecordWri
             delete_reason = excluded.delete_reason, source_updated_at = excluded.source_updated_at,
             source_sequence = excluded.source_sequence,
             last_event_id = coalesce(excluded.last_event_id, s.last_event_id),
-            version = s.version + 1, updated_at = now()
+            version = s.version
+                      + (excluded.attributes IS DISTINCT FROM s.attributes OR excluded.deleted <> s.deleted)::int,
+            updated_at = now()
      RETURNING id, source, external_id`,
     [
       JSON.stringify(
