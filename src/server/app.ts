@@ -10,6 +10,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { DataSource } from 'typeorm';
 import { WebSocketServer } from 'ws';
 import type { HubConfig } from '../config/config';
+import { loadRules, type HubRules } from '../config/rules-file';
 import { isReady } from '../db/database';
 import { createIngestRouter } from '../ingest/transports/http-ingest';
 import { ChangeNotifier, type HubPubSub } from '../feed/change-notifier';
@@ -24,6 +25,8 @@ export interface HubRuntime {
   logger: Logger;
   dataSource: DataSource;
   pubSub: HubPubSub;
+  /** The rules file's content; read from `HUB_CONFIG` when not given. */
+  rules?: HubRules;
 }
 
 export interface HubServer {
@@ -43,6 +46,7 @@ function jsonError(res: Response, status: number, code: string, message: string)
 /** Express 5 + Apollo Server 5 at `/graphql`, graphql-ws on the same port and path, health probes. */
 export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
   const { config, logger, dataSource, pubSub } = runtime;
+  const rules = runtime.rules ?? loadRules(config.rulesFile);
   const notifier = new ChangeNotifier(pubSub);
   const schema = await buildHubSchema(pubSub);
   const formatError = createErrorFormatter(logger);
@@ -135,6 +139,7 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
     createIngestRouter(
       {
         config,
+        rules,
         context: (res) => ({
           requestId: res.locals.requestId,
           actor: 'anonymous',

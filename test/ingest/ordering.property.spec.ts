@@ -99,7 +99,7 @@ describe('ingest ordering (property, real PostgreSQL)', () => {
           expect(scrub(actual)).toEqual(scrub(expected));
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   }, 120000);
 });

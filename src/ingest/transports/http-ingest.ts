@@ -7,12 +7,14 @@ import { recordDeadLetters, type NewDeadLetter } from '../dead-letters';
 import { ingestBatch, summarise } from '../ingest-batch';
 import { MAX_BATCH, type IngestOutcome } from '../ingest-records';
 import type { HubConfig } from '../../config/config';
+import type { HubRules } from '../../config/rules-file';
 
 /** Largest body `POST /ingest/<source>` and `POST /webhooks/<adapter>` accept. */
 export const MAX_BODY = '5mb';
 
 export interface IngestRouteDeps {
   config: HubConfig;
+  rules: HubRules;
   /** Builds the service context of one request (request id, actor, logger …). */
   context(res: Response): ServiceContext;
 }
@@ -167,7 +169,7 @@ export function createIngestRouter(deps: IngestRouteDeps, logger: Logger): Route
     let adapter;
     try {
       adapter = getAdapter(key);
-      const settings = { secrets: deps.config.webhookSecrets };
+      const settings = { secrets: deps.config.webhookSecrets, mapping: deps.rules.mappings[key] };
       adapter.verify(inbound, settings);
       const output = adapter.toRecords(inbound, settings);
       const rejected = output.rejected ?? [];

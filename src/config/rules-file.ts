@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { MappingDefinitionError, validateMapping, type FieldMapping } from '../ingest/mapping/field-mapping';
+import { ConfigError } from './config';
+
+/**
+ * The deployment's rules file (`HUB_CONFIG`, JSON). Each capability owns a section; a section that is absent
+ * takes the shipped defaults.
+ * @example { "mappings": { "salesforce": { "fields": { "Loyalty_Tier__c": "custom.loyaltyTier" } } } }
+ */
+export interface HubRules {
+  /** Per adapter key: field mappings layered over the adapter's default mapping. */
+  mappings: Record<string, Partial<FieldMapping>>;
+}
+
+export const DEFAULT_RULES: HubRules = { mappings: {} };
+
+/** Reads and validates the rules file; a bad file stops start-up with a message naming the section and rule. */
+export function loadRules(file: string | undefined): HubRules {
+  if (!file) return DEFAULT_RULES;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'not valid JSON';
+    throw new ConfigError('HUB_CONFIG', `${file}: ${reason}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('HUB_CONFIG', `${file}: the rules file must be a JSON object`);
+  }
+  const rules = parsed as Record<string, unknown>;
+  const mappings: Record<string, Partial<FieldMapping>> = {};
+  const section = rules.mappings ?? {};
+  if (typeof section !== 'object' || section === null || Array.isArray(section)) {
+    throw new ConfigError('HUB_CONFIG', `${file}: "mappings" must be an object keyed by adapter`);
+  }
+  for (const [adapter, mapping] of Object.entries(section)) {
+    try {
+      mappings[adapter] = validateMapping({ fields: {}, ...(mapping as object) }, `mappings.${adapter}`);
+    } catch (error) {
+      if (error instanceof MappingDefinitionError) throw new ConfigError('HUB_CONFIG', `${file}: ${error.message}`);
+      throw error;
+    }
+  }
+  return { ...DEFAULT_RULES, ...rules, mappings };
+}
