@@ -1,4 +1,7 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { encodeTimelineCursor } from '../engagement/timeline-reads';
+import { clampFirst } from '../schema/connection.type';
+import { TimelineConnection } from '../schema/timeline.type';
 import { fromGlobalId } from '../common/global-id';
 import { GoldenField, Profile, SourceRecord } from '../schema/profile.type';
 import { toGoldenField, toProfile, toSourceRecord } from '../schema/profile.mapper';
@@ -27,6 +30,25 @@ export class ProfileResolver {
     const view = await ctx.loaders.profile.load(fromGlobalId('Profile', profile.id));
     const lineage = view?.lineage[name];
     return lineage ? toGoldenField(name, lineage) : null;
+  }
+
+  @FieldResolver(() => TimelineConnection, { description: 'Engagement events, newest first.' })
+  async timeline(
+    @Root() profile: Profile,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('types', () => [String], { nullable: true, description: 'Only these event types.' }) types: string[] | null,
+  ): Promise<TimelineConnection> {
+    const args = { first: clampFirst(first), after, types };
+    const events = await ctx.loaders.timeline.load({ profileId: fromGlobalId('Profile', profile.id), args });
+    const page = events.slice(0, args.first);
+    const edges = page.map((event) => ({ cursor: encodeTimelineCursor(event.id), node: event }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: events.length > args.first, endCursor: edges[edges.length - 1]?.cursor ?? null },
+      count: edges.length,
+    };
   }
 
   @FieldResolver(() => [SourceRecord], { description: "Each connected system's record of this person." })

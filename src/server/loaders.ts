@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
+import { findTimelines, type TimelineArgs, type TimelineEventView } from '../engagement/timeline-reads';
 import {
   findProfilesByIds,
   findSourceRecordsByProfileIds,
@@ -11,11 +12,35 @@ import {
 export interface Loaders {
   profile: DataLoader<string, ProfileView | null>;
   sourceRecordsByProfile: DataLoader<string, SourceRecordView[]>;
+  /** Keyed by profile id and page arguments; profiles asked with the same arguments share one query. */
+  timeline: DataLoader<{ profileId: string; args: TimelineArgs }, TimelineEventView[], string>;
 }
 
 export function createLoaders(dataSource: DataSource): Loaders {
   return {
     profile: new DataLoader((ids) => findProfilesByIds(dataSource, ids)),
     sourceRecordsByProfile: new DataLoader((ids) => findSourceRecordsByProfileIds(dataSource, ids)),
+    timeline: new DataLoader(
+      async (keys) => {
+        const groups = new Map<string, { args: TimelineArgs; indexes: number[] }>();
+        keys.forEach((key, index) => {
+          const group = JSON.stringify(key.args);
+          const entry = groups.get(group) ?? { args: key.args, indexes: [] };
+          entry.indexes.push(index);
+          groups.set(group, entry);
+        });
+        const results: TimelineEventView[][] = new Array(keys.length);
+        for (const { args, indexes } of groups.values()) {
+          const timelines = await findTimelines(
+            dataSource,
+            indexes.map((i) => keys[i].profileId),
+            args,
+          );
+          indexes.forEach((index, n) => (results[index] = timelines[n]));
+        }
+        return results;
+      },
+      { cacheKeyFn: (key) => JSON.stringify(key) },
+    ),
   };
 }

@@ -1,3 +1,4 @@
+import { fromGlobalId } from '../../src/common/global-id';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
@@ -188,7 +189,7 @@ describe('vertical slice: ingest → golden profile → query → subscription',
     expect(again.data!.ingest.results[0].status).toBe('UNCHANGED');
     const profileId = first.data!.ingest.results[0].profileId;
     const events = await hub.db.dataSource.query(`SELECT type FROM change_event WHERE profile_id = $1`, [
-      Buffer.from(profileId, 'base64url').toString().split(':')[1],
+      fromGlobalId('Profile', profileId),
     ]);
     expect(events).toEqual([{ type: 'profile.created' }]);
   });

@@ -1,3 +1,4 @@
+import { fromGlobalId } from '../../src/common/global-id';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
 
@@ -117,6 +118,71 @@ describe('POST /ingest/<source>, dead letters and their replay', () => {
       `SELECT action, details FROM audit_entry WHERE action = 'dead_letters.replayed' ORDER BY id DESC LIMIT 1`,
     );
     expect(audit.details).toMatchObject({ replayed: 1, failed: 2 });
+  });
+
+  it('stores consents and events with the record: a timeline newest first, statements once', async () => {
+    const record = {
+      externalId: 'm-9',
+      updatedAt: '2026-11-02T10:00:00Z',
+      attributes: { email: 'tim@example.com' },
+      consents: [
+        {
+          purpose: 'email_marketing',
+          channel: 'email',
+          status: 'granted',
+          capturedAt: '2026-11-02T09:00:00Z',
+          evidence: { form: 'footer' },
+        },
+      ],
+      events: [
+        { id: 'ev-1', type: 'email_opened', occurredAt: '2026-11-02T08:00:00Z', properties: { campaign: 'nov' } },
+        {
+          id: 'ev-2',
+          type: 'email_clicked',
+          occurredAt: '2026-11-02T08:05:00Z',
+          properties: { url: 'https://example.com/x' },
+        },
+        { id: 'ev-3', type: 'web_visit', occurredAt: '2026-11-02T08:10:00Z' },
+      ],
+    };
+    const first: any = await (await post('/ingest/marketo', JSON.stringify(record))).json();
+    // The same record again, without an event id: statements and events are not duplicated.
+    await post('/ingest/marketo', JSON.stringify(record));
+    const profileId = first.results[0].profileId as string;
+    const uuid = fromGlobalId('Profile', profileId);
+
+    const statements = await db.dataSource.query(
+      `SELECT purpose, channel, status, source, evidence FROM consent_statement WHERE profile_id = $1`,
+      [uuid],
+    );
+    expect(statements).toEqual([
+      {
+        purpose: 'email_marketing',
+        channel: 'email',
+        status: 'granted',
+        source: 'marketo',
+        evidence: { form: 'footer' },
+      },
+    ]);
+    const consentEvents = await db.dataSource.query(
+      `SELECT payload FROM change_event WHERE type = 'consent.recorded' AND profile_id = $1`,
+      [uuid],
+    );
+    expect(consentEvents).toHaveLength(1);
+
+    const query = `query($id: ID!, $after: String) { profile(id: $id) {
+      timeline(first: 2, after: $after) { count pageInfo { hasNextPage endCursor } edges { node { type source externalEventId properties } } }
+      clicks: timeline(types: ["email_clicked"]) { count } } }`;
+    const page1 = await graphql(hub.url, query, { id: profileId });
+    const timeline = page1.data!.profile.timeline;
+    expect(timeline.edges.map((e: any) => e.node.type)).toEqual(['web_visit', 'email_clicked']);
+    expect(timeline.pageInfo.hasNextPage).toBe(true);
+    expect(page1.data!.profile.clicks.count).toBe(1);
+    const page2 = await graphql(hub.url, query, { id: profileId, after: timeline.pageInfo.endCursor });
+    expect(page2.data!.profile.timeline.edges.map((e: any) => e.node)).toEqual([
+      { type: 'email_opened', source: 'marketo', externalEventId: 'ev-1', properties: { campaign: 'nov' } },
+    ]);
+    expect(page2.data!.profile.timeline.pageInfo.hasNextPage).toBe(false);
   });
 
   it('never replays a request refused at the door', async () => {

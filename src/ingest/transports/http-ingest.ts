@@ -1,5 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { inTransaction, type ServiceContext } from '../../common/context';
+import { toGlobalId } from '../../common/global-id';
 import type { Logger } from '../../logging/logger';
 import { AdapterError, type InboundRequest } from '../adapters/adapter';
 import { getAdapter } from '../adapters';
@@ -56,10 +57,19 @@ async function deadLetter(ctx: ServiceContext, letters: NewDeadLetter[]): Promis
   return inTransaction(ctx, (tx) => recordDeadLetters(tx, letters));
 }
 
-/** Per-record answer of the HTTP transports, in request order. */
+/** Per-record answer of the HTTP transports, in request order, with the same global ids as GraphQL. */
 function resultsBody(outcomes: IngestOutcome[]) {
   const counts = summarise(outcomes);
-  return { accepted: outcomes.length - counts.REJECTED, rejected: counts.REJECTED, results: outcomes };
+  const results = outcomes.map((o) =>
+    o.status === 'REJECTED'
+      ? o
+      : {
+          ...o,
+          profileId: o.profileId && toGlobalId('Profile', o.profileId),
+          sourceRecordId: o.sourceRecordId && toGlobalId('SourceRecord', o.sourceRecordId),
+        },
+  );
+  return { accepted: outcomes.length - counts.REJECTED, rejected: counts.REJECTED, results };
 }
 
 /**
