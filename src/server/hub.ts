@@ -1,6 +1,8 @@
 import type { HubConfig } from '../config/config';
+import { loadRules } from '../config/rules-file';
 import { openDatabase, type Database } from '../db/database';
-import { createHubPubSub } from '../feed/change-notifier';
+import { ChangeNotifier, createHubPubSub } from '../feed/change-notifier';
+import { startAmqpConsumer, type AmqpIngestConsumer } from '../ingest/transports/amqp-consumer';
 import type { Logger } from '../logging/logger';
 import { createHubServer, type HubServer } from './app';
 
@@ -9,29 +11,52 @@ export interface RunningHub {
   port: number;
   database: Database;
   server: HubServer;
-  /** Graceful stop: stop accepting, drain requests, close WebSockets (1001), close the pool, stop the database. */
+  /** The RabbitMQ ingest consumer, when `AMQP_URL` is set. */
+  amqpConsumer?: AmqpIngestConsumer;
+  /**
+   * Graceful stop: stop the broker consumer (its in-flight batch commits and is acknowledged), stop accepting,
+   * drain requests, close WebSockets (1001), close the pool, stop the database.
+   */
   stop(): Promise<void>;
 }
 
 /** Starts a whole hub: database (embedded or `DATABASE_URL`), migrations, HTTP + WebSocket server. */
 export async function startHub(config: HubConfig, logger: Logger): Promise<RunningHub> {
+  // A bad rules file stops start-up before anything is started.
+  const rules = loadRules(config.rulesFile);
   const database = await openDatabase(config, logger);
+  const pubSub = createHubPubSub();
   let server: HubServer;
   let address: { url: string; port: number };
   try {
-    server = await createHubServer({ config, logger, dataSource: database.dataSource, pubSub: createHubPubSub() });
+    server = await createHubServer({ config, logger, dataSource: database.dataSource, pubSub, rules });
     address = await server.listen();
   } catch (error) {
     await database.close().catch(() => undefined);
     throw error;
   }
+  // Connects in the background (and keeps reconnecting): the hub serves without the broker.
+  const amqpConsumer = config.amqpUrl
+    ? startAmqpConsumer({
+        url: config.amqpUrl,
+        sources: config.amqpSources,
+        prefetch: config.amqpPrefetch,
+        maxAttempts: config.amqpMaxAttempts,
+        dataSource: database.dataSource,
+        logger,
+        notifier: new ChangeNotifier(pubSub),
+      })
+    : undefined;
   let stopping: Promise<void> | undefined;
   return {
     ...address,
     database,
     server,
+    amqpConsumer,
     stop: () =>
       (stopping ??= (async () => {
+        // First, while the database is open: the in-flight batch commits and is acknowledged.
+        await amqpConsumer?.stop().catch((error) => logger.error({ err: error }, 'AMQP consumer did not stop cleanly'));
         await server.stop();
         await database.close();
       })()),

@@ -59,10 +59,18 @@ export interface SourceAdapter {
   verify(request: InboundRequest, settings: AdapterSettings): void;
   /** Throws `AdapterError('MALFORMED_PAYLOAD', …)` when the body cannot be read at all. */
   toRecords(request: InboundRequest, settings: AdapterSettings): AdapterOutput;
-  /** The success answer the vendor expects (e.g. Salesforce's SOAP `Ack`); default a JSON summary. */
-  respond?(request: InboundRequest, summary: { accepted: number; rejected: number }): AdapterResponse;
-  /** The failure answer the vendor expects (e.g. a SOAP fault); default a JSON error. */
-  respondError?(request: InboundRequest, error: AdapterError): AdapterResponse;
+  /**
+   * The success answer the vendor expects (e.g. Salesforce's SOAP `Ack`); `undefined` (or no method) gives the
+   * default JSON answer with per-record results.
+   */
+  respond?(request: InboundRequest, summary: { accepted: number; rejected: number }): AdapterResponse | undefined;
+  /** The failure answer the vendor expects (e.g. a SOAP fault); `undefined` gives the default JSON error. */
+  respondError?(request: InboundRequest, error: AdapterError): AdapterResponse | undefined;
+  /**
+   * The body as it may be stored in the dead-letter store: strips credentials a vendor puts in payloads
+   * (e.g. a Salesforce session id). Default: stored as received.
+   */
+  redact?(body: string): string;
 }
 
 export type AdapterErrorCode =

@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { inTransaction, type ServiceContext } from '../../common/context';
 import { toGlobalId } from '../../common/global-id';
 import type { Logger } from '../../logging/logger';
-import { AdapterError, type InboundRequest } from '../adapters/adapter';
+import { AdapterError, type InboundRequest, type SourceAdapter } from '../adapters/adapter';
 import { getAdapter } from '../adapters';
 import { recordDeadLetters, type NewDeadLetter } from '../dead-letters';
 import { ingestBatch, summarise } from '../ingest-batch';
@@ -81,13 +81,13 @@ export function splitRecords(
   contentType: string | undefined,
 ): { records: unknown[]; badLines: { line: number; raw: string }[] } | undefined {
   const text = body.trim();
-  const ndjson = /ndjson|jsonlines|jsonl/.test(contentType ?? '') || (!text.startsWith('[') && text.includes('\n'));
-  if (!ndjson) {
+  // A whole JSON document first (pretty-printed JSON has newlines too), unless the sender said NDJSON.
+  if (!/ndjson|jsonlines|jsonl/.test(contentType ?? '')) {
     try {
       const parsed: unknown = JSON.parse(text);
       return { records: Array.isArray(parsed) ? parsed : [parsed], badLines: [] };
     } catch {
-      return undefined;
+      if (!text.includes('\n')) return undefined;
     }
   }
   const records: unknown[] = [];
@@ -100,7 +100,7 @@ export function splitRecords(
       badLines.push({ line, raw });
     }
   });
-  return { records, badLines };
+  return records.length === 0 && badLines.length > 1 ? undefined : { records, badLines };
 }
 
 /** `POST /ingest/<source>` (canonical JSON or NDJSON) and `POST /webhooks/<adapter>` (vendor payloads). */
@@ -160,23 +160,34 @@ export function createIngestRouter(deps: IngestRouteDeps, logger: Logger): Route
     });
   });
 
+  // Some vendors (Mailchimp) check a webhook URL with a GET before they save it.
+  router.get('/webhooks/:adapter', (req: Request, res: Response) => {
+    try {
+      getAdapter(String(req.params.adapter));
+      res.status(200).json({ status: 'ok' });
+    } catch (error) {
+      if (!(error instanceof AdapterError)) throw error;
+      sendError(res, error.status, error.code, error.message);
+    }
+  });
+
   router.post('/webhooks/:adapter', raw, async (req: Request, res: Response) => {
     const ctx = deps.context(res);
     const inbound = toInbound(req);
     const key = String(req.params.adapter);
     const body = inbound.rawBody.toString('utf8');
     const contentType = inbound.headers['content-type'] ?? 'application/octet-stream';
+    let adapter: SourceAdapter | undefined;
     const letter = (code: string, message: string, recordIndex: number | null = null): NewDeadLetter => ({
       source: key,
       transport: 'webhook',
       contentType,
-      rawPayload: body,
+      rawPayload: adapter?.redact ? adapter.redact(body) : body,
       recordIndex,
       code,
       message,
       path: null,
     });
-    let adapter;
     try {
       adapter = getAdapter(key);
       const settings = { secrets: deps.config.webhookSecrets, mapping: deps.rules.mappings[key] };
@@ -191,10 +202,8 @@ export function createIngestRouter(deps: IngestRouteDeps, logger: Logger): Route
       const outcomes = await ingestBatch(ctx, { source: key, records: output.records, transport: 'webhook' });
       const summary = resultsBody(outcomes);
       const rejectedCount = summary.rejected + rejected.length;
-      if (adapter.respond) {
-        const answer = adapter.respond(inbound, { accepted: summary.accepted, rejected: rejectedCount });
-        return res.status(answer.status).type(answer.contentType).send(answer.body);
-      }
+      const answer = adapter.respond?.(inbound, { accepted: summary.accepted, rejected: rejectedCount });
+      if (answer) return res.status(answer.status).type(answer.contentType).send(answer.body);
       return res
         .status(200)
         .json({ ...summary, rejected: rejectedCount, itemErrors: rejected, skipped: output.skipped ?? [] });
@@ -202,10 +211,8 @@ export function createIngestRouter(deps: IngestRouteDeps, logger: Logger): Route
       if (!(error instanceof AdapterError)) throw error;
       const [id] = await deadLetter(ctx, [letter(error.code, error.message)]);
       logger.warn({ adapter: key, code: error.code, deadLetterId: id }, 'webhook refused');
-      if (adapter?.respondError) {
-        const answer = adapter.respondError(inbound, error);
-        return res.status(answer.status).type(answer.contentType).send(answer.body);
-      }
+      const answer = adapter?.respondError?.(inbound, error);
+      if (answer) return res.status(answer.status).type(answer.contentType).send(answer.body);
       return sendError(res, error.status, error.code, error.message, { deadLetterId: id });
     }
   });
