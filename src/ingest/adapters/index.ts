@@ -1,7 +1,20 @@
 import { AdapterError, type SourceAdapter } from './adapter';
+import { salesforceAdapter } from './salesforce/salesforce.adapter';
+import { hubspotAdapter } from './hubspot/hubspot.adapter';
+import { mailchimpAdapter } from './mailchimp/mailchimp.adapter';
+import { sendgridAdapter } from './sendgrid/sendgrid.adapter';
+import { marketoAdapter } from './marketo/marketo.adapter';
+import { dynamicsAdapter } from './dynamics/dynamics.adapter';
 
 /** Every shipped adapter by key; each lives in `src/ingest/adapters/<vendor>/` with the same file names. */
-const ADAPTERS: readonly SourceAdapter[] = [];
+const ADAPTERS: readonly SourceAdapter[] = [
+  salesforceAdapter,
+  hubspotAdapter,
+  mailchimpAdapter,
+  sendgridAdapter,
+  marketoAdapter,
+  dynamicsAdapter,
+];
 
 const BY_KEY = new Map(ADAPTERS.map((adapter) => [adapter.key, adapter]));
 
