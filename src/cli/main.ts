@@ -6,6 +6,7 @@ import { openDatabase } from '../db/database';
 import { EmbeddedDatabaseError } from '../db/embedded-postgres';
 import { createLogger, type Logger } from '../logging/logger';
 import { startHub } from '../server/hub';
+import { registerImportCommand } from './import-command';
 
 function packageVersion(): string {
   // The same code runs from src/ (tests) and dist/src/ (built), so find package.json by walking up.
@@ -85,6 +86,7 @@ export function buildProgram(): Command {
     .description('apply pending database migrations (embedded database when DATABASE_URL is unset)')
     .option('--check', 'only report whether migrations are pending (exit code 3 if so)')
     .action(migrateCommand);
+  registerImportCommand(program);
   return program;
 }
 

@@ -1,0 +1,312 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Command, InvalidArgumentError } from 'commander';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { systemContext } from '../src/common/context';
+import { createDataSource } from '../src/db/data-source';
+import { migrate } from '../src/db/database';
+import { ephemeralDataDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres';
+import { ChangeNotifier, createHubPubSub } from '../src/feed/change-notifier';
+import { ingestBatch, summarise } from '../src/ingest/ingest-batch';
+import type { IngestOutcome } from '../src/ingest/ingest-records';
+import { createLogger } from '../src/logging/logger';
+import { syntheticRecords, type SyntheticRecord } from './synthetic-records';
+
+/**
+ * `npm run bench:ingest -- --records 20000 [--batch-size 1000] [--seed 42] [--json] [--profile] [--explain]`
+ *
+ * Measures, in one run on one fresh database, the full ingest pipeline (`ingestBatch`) against a baseline of
+ * plain multi-row INSERTs of the same records into one unindexed table. `--profile` adds where the
+ * pipeline's time goes, statement by statement; `--explain` adds EXPLAIN ANALYZE of every statement of one
+ * batch from the middle of the run.
+ */
+
+interface BenchOptions {
+  records: number;
+  batchSize: number;
+  seed: number;
+  json?: boolean;
+  profile?: boolean;
+  explain?: boolean;
+}
+
+const TARGET_RECORDS_PER_SECOND = 5000;
+
+function positive(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('use a whole number of at least 1');
+  return Number(value);
+}
+
+/** A fresh database: a new one on DATABASE_URL's server, else a throw-away embedded PostgreSQL. */
+async function freshDatabase(): Promise<{ url: string; description: string; dispose(): Promise<void> }> {
+  if (process.env.DATABASE_URL) {
+    const admin = new URL(process.env.DATABASE_URL);
+    admin.pathname = '/postgres';
+    const name = `hub_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+    const withAdmin = async (sql: string) => {
+      const client = new Client({ connectionString: admin.toString() });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+    await withAdmin(`CREATE DATABASE ${name}`);
+    const url = new URL(admin.toString());
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      description: `database ${name} on DATABASE_URL's server`,
+      dispose: () => withAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    };
+  }
+  const embedded: EmbeddedDatabase = await startEmbeddedPostgres({
+    dataDir: await ephemeralDataDir('profile-hub-bench-'),
+    ephemeral: true,
+  });
+  return {
+    url: embedded.url,
+    description: 'embedded PostgreSQL, ephemeral (fsync, synchronous_commit and full_page_writes off)',
+    dispose: () => embedded.stop(),
+  };
+}
+
+function batches<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+// ── statement profile (bench only): times every query the pg driver sends ───────────────────────────────────
+
+interface StatementStats {
+  statement: string;
+  calls: number;
+  ms: number;
+  /** Bytes of parameters sent (the JSON documents most statements take). */
+  sent: number;
+}
+
+type QueryFn = (this: Client, ...args: unknown[]) => unknown;
+
+function statementKey(sql: string): string {
+  const flat = sql.replace(/\s+/g, ' ').trim();
+  return flat.length > 110 ? `${flat.slice(0, 107)}…` : flat;
+}
+
+/**
+ * Wraps `pg.Client#query` to time each statement; with `explainBatch`, also runs EXPLAIN ANALYZE of each
+ * statement of that batch inside a savepoint that is rolled back, before running it for real.
+ */
+function instrumentQueries() {
+  const proto = Client.prototype as unknown as { query: QueryFn };
+  const original = proto.query;
+  const stats = new Map<string, StatementStats>();
+  const plans: { statement: string; plan: string }[] = [];
+  let recording = false;
+  let explaining = false;
+  proto.query = function (this: Client, ...args: unknown[]) {
+    const [sql, params, callback] = args;
+    if (!recording || typeof sql !== 'string' || typeof callback === 'function' || typeof params === 'function') {
+      return original.apply(this, args);
+    }
+    const key = statementKey(sql);
+    const run = async () => {
+      if (explaining && /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i.test(sql)) {
+        await original.call(this, 'SAVEPOINT bench_explain');
+        const result = (await original.call(this, `EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params)) as {
+          rows: Record<string, string>[];
+        };
+        await original.call(this, 'ROLLBACK TO SAVEPOINT bench_explain');
+        plans.push({ statement: key, plan: result.rows.map((r) => r['QUERY PLAN']).join('\n') });
+      }
+      const started = performance.now();
+      try {
+        return await (original.apply(this, args) as Promise<unknown>);
+      } finally {
+        const entry = stats.get(key) ?? { statement: key, calls: 0, ms: 0, sent: 0 };
+        entry.calls++;
+        if (Array.isArray(params)) {
+          for (const p of params)
+            entry.sent += typeof p === 'string' ? Buffer.byteLength(p) : JSON.stringify(p ?? null).length;
+        }
+        entry.ms += performance.now() - started;
+        stats.set(key, entry);
+      }
+    };
+    return run();
+  };
+  return {
+    start: () => void (recording = true),
+    stop: () => void (recording = false),
+    explain: (on: boolean) => void (explaining = on),
+    restore: () => void (proto.query = original),
+    stats: () => [...stats.values()].sort((a, b) => b.ms - a.ms),
+    plans: () => plans,
+  };
+}
+
+// ── the two measurements ─────────────────────────────────────────────────────────────────────────────────────
+
+async function baseline(dataSource: DataSource, records: SyntheticRecord[], batchSize: number): Promise<number> {
+  await dataSource.query(`CREATE TABLE bench_baseline (source text, external_id text, attributes jsonb)`);
+  const started = performance.now();
+  for (const batch of batches(records, batchSize)) {
+    await dataSource.query(
+      `INSERT INTO bench_baseline (source, external_id, attributes)
+       SELECT r.source, r.external_id, r.attributes
+         FROM jsonb_to_recordset($1::jsonb) AS r(source text, external_id text, attributes jsonb)`,
+      [JSON.stringify(batch.map((r) => ({ source: r.source, external_id: r.externalId, attributes: r.attributes })))],
+    );
+  }
+  return performance.now() - started;
+}
+
+async function pipeline(
+  dataSource: DataSource,
+  records: SyntheticRecord[],
+  batchSize: number,
+  onBatch: (index: number, total: number) => void,
+): Promise<{ ms: number; outcomes: Record<IngestOutcome['status'], number>; rejections: Map<string, number> }> {
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'silent', { command: 'bench' });
+  const ctx = systemContext(dataSource, logger, new ChangeNotifier(createHubPubSub()), 'bench');
+  const totals = { CREATED: 0, UPDATED: 0, UNCHANGED: 0, DUPLICATE: 0, REJECTED: 0 };
+  const rejections = new Map<string, number>();
+  const all = batches(records, batchSize);
+  const started = performance.now();
+  for (const [index, batch] of all.entries()) {
+    onBatch(index, all.length);
+    const outcomes = await ingestBatch(ctx, { records: batch, transport: 'file' });
+    const counts = summarise(outcomes);
+    for (const status of Object.keys(totals) as (keyof typeof totals)[]) totals[status] += counts[status];
+    for (const o of outcomes) if (o.status === 'REJECTED') rejections.set(o.code, (rejections.get(o.code) ?? 0) + 1);
+  }
+  return { ms: performance.now() - started, outcomes: totals, rejections };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const options = new Command('bench:ingest')
+    .description('full ingest pipeline vs plain INSERTs of the same synthetic records, on a fresh database')
+    .option('--records <n>', 'how many synthetic records', positive, 20000)
+    .option('--batch-size <n>', 'records per batch (one transaction)', positive, 1000)
+    .option('--seed <n>', 'seed of the synthetic records', positive, 42)
+    .option('--json', 'print the result as one JSON object')
+    .option('--profile', 'time every statement of the pipeline')
+    .option('--explain', 'EXPLAIN ANALYZE every statement of one batch from the middle of the run (implies --profile)')
+    .parse(argv)
+    .opts<BenchOptions>();
+
+  const mix = syntheticRecords({ records: options.records, seed: options.seed });
+  const database = await freshDatabase();
+  const instrument = options.profile || options.explain ? instrumentQueries() : undefined;
+  const dataSource = createDataSource({ url: database.url, poolSize: 4, applicationName: 'profile-hub-bench' });
+  try {
+    await dataSource.initialize();
+    await migrate(dataSource);
+    const [{ server_version: serverVersion }] = await dataSource.query('SHOW server_version');
+
+    const baselineMs = await baseline(dataSource, mix.records, options.batchSize);
+    instrument?.start();
+    const run = await pipeline(dataSource, mix.records, options.batchSize, (index, total) => {
+      instrument?.explain(options.explain === true && index === Math.floor(total / 2));
+    });
+    instrument?.stop();
+
+    const [profiles] = await dataSource.query(
+      `SELECT (SELECT count(*)::int FROM golden_profile) AS "goldenProfiles",
+              (SELECT count(*)::int FROM source_record) AS "sourceRecords",
+              (SELECT count(*)::int FROM change_event) AS "changeEvents"`,
+    );
+    const rate = (ms: number) => Math.round(mix.records.length / (ms / 1000));
+    const cpus = os.cpus();
+    const result = {
+      records: mix.records.length,
+      batchSize: options.batchSize,
+      mix: mix.counts,
+      machine: {
+        cores: cpus.length,
+        cpu: cpus[0]?.model.trim() ?? 'unknown',
+        memoryGb: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        postgres: serverVersion,
+        database: database.description,
+      },
+      baseline: { ms: Math.round(baselineMs), recordsPerSecond: rate(baselineMs) },
+      pipeline: {
+        ms: Math.round(run.ms),
+        recordsPerSecond: rate(run.ms),
+        outcomes: run.outcomes,
+        rejections: Object.fromEntries(run.rejections),
+        ...profiles,
+      },
+      ratio: Number((baselineMs / run.ms).toFixed(3)),
+      target: { recordsPerSecond: TARGET_RECORDS_PER_SECOND, met: rate(run.ms) >= TARGET_RECORDS_PER_SECOND },
+      ...(instrument
+        ? {
+            statements: instrument.stats().map((s) => ({
+              statement: s.statement,
+              calls: s.calls,
+              ms: Math.round(s.ms),
+              sentKb: Math.round(s.sent / 1024),
+              share: Number((s.ms / run.ms).toFixed(3)),
+            })),
+          }
+        : {}),
+      ...(options.explain && instrument ? { plans: instrument.plans() } : {}),
+    };
+
+    if (options.json) {
+      process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      return;
+    }
+    const n = (value: number) => value.toLocaleString('en-US');
+    const lines = [
+      `profile-hub ingest benchmark: ${n(result.records)} records, batches of ${n(result.batchSize)}`,
+      `  machine    ${result.machine.cores} cores (${result.machine.cpu}), ${result.machine.memoryGb} GB, node ${result.machine.node}, PostgreSQL ${result.machine.postgres}`,
+      `             ${result.machine.database}`,
+      `  records    ${n(mix.counts.new)} new (${n(mix.counts.crossSource)} of them for a person the other source has), ` +
+        `${n(mix.counts.updates)} updates, ${n(mix.counts.replays)} event replays; ${n(mix.counts.people)} people`,
+      `  baseline   ${n(result.baseline.recordsPerSecond)} records/s  (${(baselineMs / 1000).toFixed(2)} s: INSERT … SELECT FROM jsonb_to_recordset into one unindexed table)`,
+      `  pipeline   ${n(result.pipeline.recordsPerSecond)} records/s  (${(run.ms / 1000).toFixed(2)} s: ingestBatch — validate, replays, patch, resolve, golden, outbox)`,
+      `  ratio      pipeline/baseline ${result.ratio.toFixed(3)} (the pipeline takes ${(run.ms / baselineMs).toFixed(1)}× as long)`,
+      `  outcomes   ${Object.entries(run.outcomes)
+        .map(([status, count]) => `${status.toLowerCase()} ${n(count)}`)
+        .join(', ')}; ${n(profiles.goldenProfiles)} golden profiles, ${n(profiles.changeEvents)} change events`,
+      `  target     ≥ ${n(TARGET_RECORDS_PER_SECOND)} records/s: ${result.target.met ? 'met' : 'NOT met'}`,
+    ];
+    if (run.rejections.size > 0) {
+      lines.push(`  rejected   ${[...run.rejections].map(([code, count]) => `${code} ${count}`).join(', ')}`);
+    }
+    if (instrument) {
+      const stats = instrument.stats();
+      const sqlMs = stats.reduce((sum, s) => sum + s.ms, 0);
+      lines.push(
+        '',
+        `  where the pipeline's ${(run.ms / 1000).toFixed(2)} s go: ${(sqlMs / 1000).toFixed(2)} s in statements, ` +
+          `${((run.ms - sqlMs) / 1000).toFixed(2)} s in Node.js`,
+        ...stats.map(
+          (s) =>
+            `  ${((100 * s.ms) / run.ms).toFixed(1).padStart(5)}%  ${String(Math.round(s.ms)).padStart(6)} ms  ` +
+            `${String(s.calls).padStart(5)}×  ${String(Math.round(s.sent / 1024 / s.calls)).padStart(5)} KB/call  ${s.statement}`,
+        ),
+      );
+    }
+    if (options.explain && instrument) {
+      for (const { statement, plan } of instrument.plans()) lines.push('', `  EXPLAIN ANALYZE ${statement}`, plan);
+    }
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    instrument?.restore();
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await database.dispose();
+  }
+}
+
+main(process.argv).catch((error: unknown) => {
+  process.stderr.write(`bench:ingest: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});
