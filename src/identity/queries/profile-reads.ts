@@ -62,7 +62,13 @@ function toProfileView(row: Record<string, unknown>): ProfileView {
     mergedIntoId: (row.merged_into_id as string | null) ?? null,
     version: row.version as number,
     attributes,
-    lineage: (row.lineage as Record<string, FieldLineage>) ?? {},
+    // Stored lineage leaves the value out (it is in the columns); put it back for readers.
+    lineage: Object.fromEntries(
+      Object.entries((row.lineage as Record<string, Omit<FieldLineage, 'value'>>) ?? {}).map(([field, why]) => [
+        field,
+        { ...why, value: attributes[field] ?? null },
+      ]),
+    ),
     leadScore: Number(row.lead_score ?? 0),
     lifecycleStage: (row.lifecycle_stage as string | null) ?? null,
     createdAt: row.created_at as Date,

@@ -78,7 +78,11 @@ export async function refreshGoldenProfiles(
     const created = createdProfileIds.has(row.id);
     if (!created && changedFields.length === 0) continue;
     const version = created ? row.version : row.version + 1;
-    const update: Record<string, unknown> = { id: row.id, version, lineage: next.lineage, custom: {} };
+    // The value itself is in its column (or in custom): stored lineage says only where it came from and why.
+    const lineage = Object.fromEntries(
+      Object.entries(next.lineage).map(([field, { value: _value, ...why }]) => [field, why]),
+    );
+    const update: Record<string, unknown> = { id: row.id, version, lineage, custom: {} };
     for (const field of CORE_ATTRIBUTES) update[CORE_COLUMNS[field]] = next.attributes[field] ?? null;
     for (const [field, value] of Object.entries(next.attributes)) {
       if (field.startsWith('custom.')) (update.custom as Record<string, unknown>)[field.slice(7)] = value;
