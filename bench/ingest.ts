@@ -27,6 +27,7 @@ import { syntheticRecords, type SyntheticRecord } from './synthetic-records';
 interface BenchOptions {
   records: number;
   batchSize: number;
+  concurrency: number;
   seed: number;
   json?: boolean;
   profile?: boolean;
@@ -171,6 +172,7 @@ async function pipeline(
   records: SyntheticRecord[],
   batchSize: number,
   onBatch: (index: number, total: number) => void,
+  concurrency = 1,
 ): Promise<{ ms: number; outcomes: Record<IngestOutcome['status'], number>; rejections: Map<string, number> }> {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'silent', { command: 'bench' });
   const ctx = systemContext(dataSource, logger, new ChangeNotifier(createHubPubSub()), 'bench');
@@ -178,13 +180,20 @@ async function pipeline(
   const rejections = new Map<string, number>();
   const all = batches(records, batchSize);
   const started = performance.now();
-  for (const [index, batch] of all.entries()) {
-    onBatch(index, all.length);
-    const outcomes = await ingestBatch(ctx, { records: batch, transport: 'file' });
-    const counts = summarise(outcomes);
-    for (const status of Object.keys(totals) as (keyof typeof totals)[]) totals[status] += counts[status];
-    for (const o of outcomes) if (o.status === 'REJECTED') rejections.set(o.code, (rejections.get(o.code) ?? 0) + 1);
-  }
+  // Batches in flight at once, as `profile-hub import --concurrency` runs them: while PostgreSQL works on one,
+  // Node validates and patches the next. Per-field last-writer-wins makes the result independent of the order.
+  let next = 0;
+  const worker = async () => {
+    while (next < all.length) {
+      const index = next++;
+      onBatch(index, all.length);
+      const outcomes = await ingestBatch(ctx, { records: all[index], transport: 'file' });
+      const counts = summarise(outcomes);
+      for (const status of Object.keys(totals) as (keyof typeof totals)[]) totals[status] += counts[status];
+      for (const o of outcomes) if (o.status === 'REJECTED') rejections.set(o.code, (rejections.get(o.code) ?? 0) + 1);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
   return { ms: performance.now() - started, outcomes: totals, rejections };
 }
 
@@ -193,6 +202,7 @@ async function main(argv: string[]): Promise<void> {
     .description('full ingest pipeline vs plain INSERTs of the same synthetic records, on a fresh database')
     .option('--records <n>', 'how many synthetic records', positive, 20000)
     .option('--batch-size <n>', 'records per batch (one transaction)', positive, 1000)
+    .option('--concurrency <n>', 'batches in flight at once (as import --concurrency)', positive, 2)
     .option('--seed <n>', 'seed of the synthetic records', positive, 42)
     .option('--json', 'print the result as one JSON object')
     .option('--profile', 'time every statement of the pipeline')
@@ -211,9 +221,13 @@ async function main(argv: string[]): Promise<void> {
 
     const baselineMs = await baseline(dataSource, mix.records, options.batchSize);
     instrument?.start();
-    const run = await pipeline(dataSource, mix.records, options.batchSize, (index, total) => {
-      instrument?.explain(options.explain === true && index === Math.floor(total / 2));
-    });
+    const run = await pipeline(
+      dataSource,
+      mix.records,
+      options.batchSize,
+      (index, total) => instrument?.explain(options.explain === true && index === Math.floor(total / 2)),
+      options.concurrency,
+    );
     instrument?.stop();
 
     const [profiles] = await dataSource.query(

@@ -1,8 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { TxContext } from '../common/context';
 import { lockNames } from '../db/advisory-locks';
 import { appendChangeEvents, type NewChangeEvent } from '../feed/change-events';
 import { resolveProfiles } from '../identity/matching/resolve-profiles';
-import { goldenChangeEvent, refreshGoldenProfiles } from '../identity/survivorship/refresh-golden-profiles';
+import {
+  goldenChangeEvent,
+  insertGoldenProfiles,
+  refreshGoldenProfiles,
+} from '../identity/survivorship/refresh-golden-profiles';
 import { applyPatch, type SourceRecordState } from './apply-patch';
 import { validateCanonicalRecord, type CanonicalRecord } from './canonical-record';
 import { recordDeadLetters, type Transport } from './dead-letters';
@@ -163,14 +168,9 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
       links: e.records.flatMap((r) => r.links),
     })),
   );
-  if (resolution.createdProfileIds.size > 0) {
-    await tx.manager.query('INSERT INTO golden_profile (id) SELECT unnest($1::uuid[])', [
-      [...resolution.createdProfileIds],
-    ]);
-  }
-
   const writes: SourceRecordWrite[] = entries.map((e) => ({
     key: e.key,
+    id: e.existing?.id ?? randomUUID(),
     record: e.record,
     records: e.records,
     state: e.state!,
@@ -180,6 +180,16 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
   }));
   const changed = writes.filter((w) => w.changed);
   const changedKeys = new Set(changed.map((w) => w.key));
+  // New profiles hold only this batch's records: their golden row is written once, complete, before the records.
+  const createdGolden = await insertGoldenProfiles(
+    tx,
+    [...resolution.createdProfileIds].map((id) => ({
+      id,
+      records: writes
+        .filter((w) => w.profileId === id)
+        .map((w) => ({ id: w.id, source: w.record.source, externalId: w.record.externalId, ...w.state })),
+    })),
+  );
   const recordIds = await upsertSourceRecords(
     tx,
     writes.filter((_, i) => entries[i].touched),
@@ -195,8 +205,8 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
   const consentEvents = await storeConsentStatements(tx, writes, recordIds);
   await storeEngagementEvents(tx, writes, recordIds);
 
-  const touched = [...new Set(changed.map((w) => w.profileId))];
-  const goldenChanges = await refreshGoldenProfiles(tx, touched, resolution.createdProfileIds);
+  const touched = [...new Set(changed.map((w) => w.profileId))].filter((id) => !resolution.createdProfileIds.has(id));
+  const goldenChanges = [...createdGolden, ...(await refreshGoldenProfiles(tx, touched))];
   const originByProfile = new Map(changed.map((w) => [w.profileId, w.record.source]));
   const events: NewChangeEvent[] = [
     ...goldenChanges.map((c) => goldenChangeEvent(c, originByProfile.get(c.profileId) ?? null)),

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { CORE_ATTRIBUTES, CORE_COLUMNS, type FlatAttributes } from '../golden-attributes';
 import type { FieldLineage } from '../survivorship/compute-golden';
+import type { StoredFieldLineage } from '../survivorship/refresh-golden-profiles';
 
 export type ProfileStatus = 'active' | 'merged' | 'erased';
 
@@ -45,11 +46,27 @@ export async function findProfilesByIds(ds: DataSource, ids: readonly string[]):
        FROM golden_profile WHERE id = ANY($1::uuid[])`,
     [ids],
   );
-  const byId = new Map(rows.map((row) => [row.id as string, toProfileView(row)]));
+  const referenced = [
+    ...new Set(
+      rows.flatMap((row) => Object.values((row.lineage as Record<string, StoredFieldLineage>) ?? {}).map((l) => l.r)),
+    ),
+  ];
+  const sources = new Map<string, { source: string; fieldUpdatedAt: Record<string, string> }>();
+  if (referenced.length > 0) {
+    const records: { id: string; source: string; field_updated_at: Record<string, string> }[] = await ds.query(
+      'SELECT id, source, field_updated_at FROM source_record WHERE id = ANY($1::uuid[])',
+      [referenced],
+    );
+    for (const r of records) sources.set(r.id, { source: r.source, fieldUpdatedAt: r.field_updated_at });
+  }
+  const byId = new Map(rows.map((row) => [row.id as string, toProfileView(row, sources)]));
   return ids.map((id) => byId.get(id) ?? null);
 }
 
-function toProfileView(row: Record<string, unknown>): ProfileView {
+function toProfileView(
+  row: Record<string, unknown>,
+  sources: Map<string, { source: string; fieldUpdatedAt: Record<string, string> }>,
+): ProfileView {
   const attributes: FlatAttributes = {};
   for (const field of CORE_ATTRIBUTES) {
     const value = row[CORE_COLUMNS[field]];
@@ -62,12 +79,19 @@ function toProfileView(row: Record<string, unknown>): ProfileView {
     mergedIntoId: (row.merged_into_id as string | null) ?? null,
     version: row.version as number,
     attributes,
-    // Stored lineage leaves the value out (it is in the columns); put it back for readers.
     lineage: Object.fromEntries(
-      Object.entries((row.lineage as Record<string, Omit<FieldLineage, 'value'>>) ?? {}).map(([field, why]) => [
-        field,
-        { ...why, value: attributes[field] ?? null },
-      ]),
+      Object.entries((row.lineage as Record<string, StoredFieldLineage>) ?? {}).map(([field, stored]) => {
+        const record = sources.get(stored.r);
+        const lineage: FieldLineage = {
+          value: attributes[field] ?? null,
+          source: record?.source ?? 'unknown',
+          sourceRecordId: stored.r,
+          rule: stored.rule,
+          updatedAt: record?.fieldUpdatedAt[field] ?? '',
+          pinned: stored.pinned === true,
+        };
+        return [field, lineage];
+      }),
     ),
     leadScore: Number(row.lead_score ?? 0),
     lifecycleStage: (row.lifecycle_stage as string | null) ?? null,

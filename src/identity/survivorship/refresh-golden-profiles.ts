@@ -2,7 +2,7 @@ import type { TxContext } from '../../common/context';
 import type { NewChangeEvent } from '../../feed/change-events';
 import { sameValue } from '../../ingest/apply-patch';
 import { CORE_ATTRIBUTES, CORE_COLUMNS, type FlatAttributes } from '../golden-attributes';
-import { computeGolden, type SurvivorshipInput } from './compute-golden';
+import { computeGolden, type FieldLineage, type GoldenValues, type SurvivorshipInput } from './compute-golden';
 
 export interface GoldenChange {
   profileId: string;
@@ -18,6 +18,9 @@ interface GoldenRow {
   [column: string]: unknown;
 }
 
+const COLUMNS = CORE_ATTRIBUTES.map((f) => CORE_COLUMNS[f]);
+const COLUMN_TYPES = COLUMNS.map((c) => `${c} ${c === 'birth_date' ? 'date' : 'text'}`).join(', ');
+
 function currentAttributes(row: GoldenRow): FlatAttributes {
   const flat: FlatAttributes = {};
   for (const field of CORE_ATTRIBUTES) {
@@ -29,20 +32,69 @@ function currentAttributes(row: GoldenRow): FlatAttributes {
 }
 
 /**
- * Recomputes the golden values of the given profiles from their source records, writes those that changed in
+ * Lineage as stored: per field only the winning source record and the rule (`{ r, rule, pinned? }`). The value
+ * is in its column, the source and the source time are on the source record — readers join them back
+ * (`findProfilesByIds`), so nothing is stored twice and the golden write stays small.
+ */
+export interface StoredFieldLineage {
+  r: string;
+  rule: string;
+  pinned?: true;
+}
+
+export function storedLineage(lineage: Record<string, FieldLineage>): Record<string, StoredFieldLineage> {
+  return Object.fromEntries(
+    Object.entries(lineage).map(([field, l]) => [
+      field,
+      l.pinned ? { r: l.sourceRecordId, rule: l.rule, pinned: true as const } : { r: l.sourceRecordId, rule: l.rule },
+    ]),
+  );
+}
+
+/** One `golden_profile` row's values as a JSON object for `jsonb_to_recordset`. */
+function rowValues(id: string, version: number, golden: GoldenValues): Record<string, unknown> {
+  const row: Record<string, unknown> = { id, version, lineage: storedLineage(golden.lineage), custom: {} };
+  for (const field of CORE_ATTRIBUTES) row[CORE_COLUMNS[field]] = golden.attributes[field] ?? null;
+  for (const [field, value] of Object.entries(golden.attributes)) {
+    if (field.startsWith('custom.')) (row.custom as Record<string, unknown>)[field.slice(7)] = value;
+  }
+  return row;
+}
+
+/**
+ * Writes the first golden row of profiles created by this batch, values included, in one statement: their
+ * source records are all in the batch, so survivorship needs no read.
+ */
+export async function insertGoldenProfiles(
+  tx: TxContext,
+  profiles: { id: string; records: SurvivorshipInput[] }[],
+): Promise<GoldenChange[]> {
+  if (profiles.length === 0) return [];
+  const rows = profiles.map((p) => ({ id: p.id, golden: computeGolden(p.records) }));
+  await tx.manager.query(
+    `INSERT INTO golden_profile (id, version, lineage, custom, ${COLUMNS.join(', ')})
+     SELECT x.id, x.version, x.lineage, x.custom, ${COLUMNS.map((c) => `x.${c}`).join(', ')}
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, lineage jsonb, custom jsonb, ${COLUMN_TYPES})`,
+    [JSON.stringify(rows.map((r) => rowValues(r.id, 1, r.golden)))],
+  );
+  return rows.map((r) => ({
+    profileId: r.id,
+    version: 1,
+    created: true,
+    changedFields: Object.keys(r.golden.attributes).sort(),
+  }));
+}
+
+/**
+ * Recomputes the golden values of existing profiles from their source records, writes those that changed in
  * one statement (version + 1) and returns one change per profile that changed. A profile whose values came
  * out the same is left alone and yields nothing, which is what stops CRM ↔ MA echo loops.
  */
-export async function refreshGoldenProfiles(
-  tx: TxContext,
-  profileIds: string[],
-  createdProfileIds: ReadonlySet<string>,
-): Promise<GoldenChange[]> {
+export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[]): Promise<GoldenChange[]> {
   if (profileIds.length === 0) return [];
-  const columns = CORE_ATTRIBUTES.map((f) => CORE_COLUMNS[f]);
   const golden: GoldenRow[] = await tx.manager.query(
-    `SELECT id, version, custom, ${columns.map((c) => (c === 'birth_date' ? 'birth_date::text AS birth_date' : c)).join(', ')}
-       FROM golden_profile WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+    `SELECT id, version, custom, ${COLUMNS.map((c) => (c === 'birth_date' ? 'birth_date::text AS birth_date' : c)).join(', ')}
+       FROM golden_profile WHERE id = ANY($1::uuid[]) AND status = 'active' ORDER BY id FOR UPDATE`,
     [profileIds],
   );
   const records: (SurvivorshipInput & { profileId: string })[] = (
@@ -75,28 +127,16 @@ export async function refreshGoldenProfiles(
     const before = currentAttributes(row);
     const fields = new Set([...Object.keys(before), ...Object.keys(next.attributes)]);
     const changedFields = [...fields].filter((f) => !sameValue(before[f], next.attributes[f])).sort();
-    const created = createdProfileIds.has(row.id);
-    if (!created && changedFields.length === 0) continue;
-    const version = created ? row.version : row.version + 1;
-    // The value itself is in its column (or in custom): stored lineage says only where it came from and why.
-    const lineage = Object.fromEntries(
-      Object.entries(next.lineage).map(([field, { value: _value, ...why }]) => [field, why]),
-    );
-    const update: Record<string, unknown> = { id: row.id, version, lineage, custom: {} };
-    for (const field of CORE_ATTRIBUTES) update[CORE_COLUMNS[field]] = next.attributes[field] ?? null;
-    for (const [field, value] of Object.entries(next.attributes)) {
-      if (field.startsWith('custom.')) (update.custom as Record<string, unknown>)[field.slice(7)] = value;
-    }
-    updates.push(update);
-    changes.push({ profileId: row.id, version, created, changedFields });
+    if (changedFields.length === 0) continue;
+    updates.push(rowValues(row.id, row.version + 1, next));
+    changes.push({ profileId: row.id, version: row.version + 1, created: false, changedFields });
   }
   if (updates.length > 0) {
-    const columnTypes = columns.map((c) => `${c} ${c === 'birth_date' ? 'date' : 'text'}`).join(', ');
     await tx.manager.query(
       `UPDATE golden_profile g
           SET version = x.version, lineage = x.lineage, custom = x.custom, updated_at = now(),
-              ${columns.map((c) => `${c} = x.${c}`).join(', ')}
-         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, lineage jsonb, custom jsonb, ${columnTypes})
+              ${COLUMNS.map((c) => `${c} = x.${c}`).join(', ')}
+         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, lineage jsonb, custom jsonb, ${COLUMN_TYPES})
         WHERE g.id = x.id`,
       [JSON.stringify(updates)],
     );

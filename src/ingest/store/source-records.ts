@@ -13,6 +13,8 @@ export interface StoredSourceRecord extends SourceRecordState {
 /** A source record about to be written: its new state and the records of the batch that produced it. */
 export interface SourceRecordWrite {
   key: string;
+  /** The record's id: its existing one, or one chosen now for a new record. */
+  id: string;
   record: CanonicalRecord;
   records: CanonicalRecord[];
   state: SourceRecordState;
@@ -58,13 +60,13 @@ export async function loadSourceRecords(
 export async function upsertSourceRecords(tx: TxContext, writes: SourceRecordWrite[]): Promise<Map<string, string>> {
   if (writes.length === 0) return new Map();
   const rows: { id: string; source: string; external_id: string }[] = await tx.manager.query(
-    `INSERT INTO source_record AS s (source, external_id, object_type, profile_id, attributes, field_updated_at,
+    `INSERT INTO source_record AS s (id, source, external_id, object_type, profile_id, attributes, field_updated_at,
                                      field_sequence, raw_payload, deleted, deleted_at, delete_reason,
                                      source_updated_at, source_sequence, last_event_id)
-     SELECT r.source, r.external_id, r.object_type, r.profile_id, r.attributes, r.field_updated_at,
+     SELECT r.id, r.source, r.external_id, r.object_type, r.profile_id, r.attributes, r.field_updated_at,
             r.field_sequence, r.raw_payload, r.deleted, CASE WHEN r.deleted THEN now() END, r.delete_reason,
             r.source_updated_at, r.source_sequence, r.last_event_id
-       FROM jsonb_to_recordset($1::jsonb) AS r(source text, external_id text, object_type text, profile_id uuid,
+       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, source text, external_id text, object_type text, profile_id uuid,
             attributes jsonb, field_updated_at jsonb, field_sequence jsonb, raw_payload jsonb, deleted boolean,
             delete_reason text, source_updated_at timestamptz, source_sequence numeric, last_event_id text)
      ON CONFLICT (source, external_id) DO UPDATE
@@ -82,6 +84,7 @@ export async function upsertSourceRecords(tx: TxContext, writes: SourceRecordWri
     [
       JSON.stringify(
         writes.map((w) => ({
+          id: w.id,
           source: w.record.source,
           external_id: w.record.externalId,
           object_type: w.record.objectType,
