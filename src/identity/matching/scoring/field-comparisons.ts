@@ -1,0 +1,213 @@
+import { jaroWinkler } from '../compare/jaro-winkler';
+import { areNicknameEquivalent } from '../compare/nicknames';
+import { fold, normalisePostalCode, normaliseStreetLine } from '../compare/normalise';
+import { phoneticCode } from '../compare/phonetic';
+import { isJunkLocalPart } from '../junk-values';
+import type { PersonFeatures } from '../person-features';
+
+/** A person's features in the forms the comparisons use, computed once per features object. */
+export interface PreparedFeatures {
+  /** Folded first and last name; '' when absent. */
+  first: string;
+  last: string;
+  birth?: { date: string; year: number; month: string; day: string };
+  /** Mailbox: local part without `+tag` (and without dots at Gmail), lower-case domain. */
+  email?: { raw: string; base: string; domain: string };
+  /** Digits of the phone number; '' when absent. */
+  phone: string;
+  /** Street line without spaces, and its house number. */
+  street?: { compact: string; houseNumber?: string };
+  postalCode: string;
+  city: string;
+  /** Phonetic codes, filled on first use. */
+  codes?: { first: string; last: string };
+}
+
+// Features objects are treated as immutable once scored, so a candidate scored against many profiles is
+// folded and parsed once.
+const prepared = new WeakMap<PersonFeatures, PreparedFeatures>();
+
+export function prepare(features: PersonFeatures): PreparedFeatures {
+  let p = prepared.get(features);
+  if (p) return p;
+  const address = features.address ?? {};
+  const street = address.line1 ? normaliseStreetLine(address.line1) : undefined;
+  const compact = street?.street.replace(/ /g, '') ?? '';
+  p = {
+    first: features.firstName ? fold(features.firstName) : '',
+    last: features.lastName ? fold(features.lastName) : '',
+    birth: parseDate(features.birthDate),
+    email: mailbox(features.email),
+    phone: features.phone?.replace(/\D/g, '') ?? '',
+    street: compact === '' ? undefined : { compact, houseNumber: street?.houseNumber },
+    postalCode: address.postalCode ? normalisePostalCode(address.postalCode) : '',
+    city: address.city ? fold(address.city) : '',
+  };
+  prepared.set(features, p);
+  return p;
+}
+
+function parseDate(date: string | undefined): PreparedFeatures['birth'] {
+  const match = date?.match(/^(\d{4})-(\d{2})-(\d{2})$/);
+  if (!match) return undefined;
+  return { date: date!, year: Number(match[1]), month: match[2], day: match[3] };
+}
+
+const GMAIL = new Set(['gmail.com', 'googlemail.com']);
+
+function mailbox(email: string | undefined): PreparedFeatures['email'] {
+  if (!email) return undefined;
+  const raw = email.trim().toLowerCase();
+  const at = raw.lastIndexOf('@');
+  if (at <= 0) return undefined;
+  let base = raw.slice(0, at).split('+')[0];
+  let domain = raw.slice(at + 1);
+  if (GMAIL.has(domain)) {
+    base = base.replace(/\./g, '');
+    domain = 'gmail.com';
+  }
+  return { raw, base, domain };
+}
+
+/** The outcome of one field's comparison, before weighting. Details never repeat the values (they are PII). */
+export interface FieldOutcome {
+  level: string;
+  detail?: string;
+}
+
+const fixed = (n: number) => n.toFixed(2);
+
+/** "anna" / "anna maria": the shorter name is the longer one's first token(s). */
+function givenNamesAgree(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  return long.startsWith(`${short} `);
+}
+
+/** "kowalska" / "kowalska nowak": every token of the shorter surname is in the longer one. */
+export function surnamesAgree(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (!a.includes(' ') && !b.includes(' ')) return false;
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  const tokens = long.split(' ');
+  return short.split(' ').every((t) => tokens.includes(t));
+}
+
+const firstToken = (name: string) => {
+  const space = name.indexOf(' ');
+  return space < 0 ? name : name.slice(0, space);
+};
+
+function codes(p: PreparedFeatures): { first: string; last: string } {
+  return (p.codes ??= { first: phoneticCode(p.first), last: phoneticCode(p.last) });
+}
+
+/**
+ * Name levels, tested in order: exact, swapped, nickname, similar, phonetic, initial, disagree. Needs first
+ * and last name on both sides, else `missing`.
+ */
+export function compareName(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome {
+  if (!a.first || !a.last || !b.first || !b.last) return { level: 'missing' };
+  const lastAgrees = surnamesAgree(a.last, b.last);
+  if (lastAgrees && givenNamesAgree(a.first, b.first)) return { level: 'exact' };
+  if (a.first === b.last && a.last === b.first) return { level: 'swapped', detail: 'first and last name exchanged' };
+  const fa = firstToken(a.first);
+  const fb = firstToken(b.first);
+  if (lastAgrees && areNicknameEquivalent(fa, fb)) {
+    return { level: 'nickname', detail: 'first names are one name by the nickname table' };
+  }
+  const jwFirst = jaroWinkler(a.first, b.first);
+  const jwLast = lastAgrees ? 1 : jaroWinkler(a.last, b.last);
+  if (jwFirst >= 0.94 && jwLast >= 0.94) {
+    return { level: 'similar', detail: `Jaro-Winkler first ${fixed(jwFirst)}, last ${fixed(jwLast)}` };
+  }
+  const ca = codes(a);
+  const cb = codes(b);
+  if (ca.first && ca.last && ca.first === cb.first && ca.last === cb.last) {
+    return { level: 'phonetic', detail: 'first and last names sound alike' };
+  }
+  if (lastAgrees && fa[0] === fb[0] && Math.min(fa.length, fb.length) === 1) {
+    return { level: 'initial', detail: 'one first name is the initial of the other' };
+  }
+  return { level: 'disagree' };
+}
+
+/** Birth date levels: exact, transposed, typo, year, disagree. */
+export function compareBirthDate(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome & { yearsApart?: number } {
+  const x = a.birth;
+  const y = b.birth;
+  if (!x || !y) return { level: 'missing' };
+  if (x.date === y.date) return { level: 'exact' };
+  const yearsApart = Math.abs(x.year - y.year);
+  if (yearsApart === 0) {
+    if (x.month === y.day && x.day === y.month) return { level: 'transposed', detail: 'day and month exchanged' };
+    if (x.month === y.month) return { level: 'typo', detail: 'same year and month, another day' };
+  }
+  if (differentDigits(x.date, y.date) === 1) return { level: 'typo', detail: 'one digit differs' };
+  if (yearsApart === 0) return { level: 'year', detail: 'same year only' };
+  return { level: 'disagree', yearsApart };
+}
+
+function differentDigits(a: string, b: string): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) n++;
+  return n;
+}
+
+/** Email levels: exact, localPart, similar, disagree. */
+export function compareEmail(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome {
+  const x = a.email;
+  const y = b.email;
+  if (!x || !y) return { level: 'missing' };
+  if (x.base === y.base && x.domain === y.domain) {
+    return x.raw === y.raw ? { level: 'exact' } : { level: 'exact', detail: 'one mailbox (+tag or Gmail dots aside)' };
+  }
+  if (x.base.length < 4 || y.base.length < 4 || isJunkLocalPart(x.base) || isJunkLocalPart(y.base)) {
+    return { level: 'disagree' };
+  }
+  if (x.base === y.base) return { level: 'localPart', detail: 'same local part at another domain' };
+  const similarity = jaroWinkler(x.base, y.base);
+  if (similarity >= 0.9) return { level: 'similar', detail: `Jaro-Winkler of local parts ${fixed(similarity)}` };
+  return { level: 'disagree' };
+}
+
+/** Phone levels: exact, last7, disagree. */
+export function comparePhone(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome {
+  if (!a.phone || !b.phone) return { level: 'missing' };
+  if (a.phone === b.phone) return { level: 'exact' };
+  if (a.phone.length >= 7 && b.phone.length >= 7 && a.phone.slice(-7) === b.phone.slice(-7)) {
+    return { level: 'last7', detail: 'last 7 digits equal' };
+  }
+  return { level: 'disagree' };
+}
+
+/** Street line levels: exact, similar (house number must agree), disagree. */
+export function compareAddress(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome {
+  const x = a.street;
+  const y = b.street;
+  if (!x || !y) return { level: 'missing' };
+  if (x.houseNumber !== y.houseNumber) return { level: 'disagree', detail: 'house numbers differ' };
+  if (x.compact === y.compact) return { level: 'exact' };
+  const similarity = jaroWinkler(x.compact, y.compact);
+  if (similarity >= 0.9) return { level: 'similar', detail: `Jaro-Winkler of streets ${fixed(similarity)}` };
+  return { level: 'disagree' };
+}
+
+/** Postal code levels: exact, prefix (first three characters), disagree. */
+export function comparePostalCode(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome {
+  if (!a.postalCode || !b.postalCode) return { level: 'missing' };
+  if (a.postalCode === b.postalCode) return { level: 'exact' };
+  if (a.postalCode.length >= 3 && b.postalCode.length >= 3 && a.postalCode.slice(0, 3) === b.postalCode.slice(0, 3)) {
+    return { level: 'prefix', detail: 'same first 3 characters' };
+  }
+  return { level: 'disagree' };
+}
+
+/** City levels: exact (folded), similar (Jaro-Winkler ≥ 0.9), disagree. */
+export function compareCity(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome {
+  if (!a.city || !b.city) return { level: 'missing' };
+  if (a.city === b.city) return { level: 'exact' };
+  const similarity = jaroWinkler(a.city, b.city);
+  if (similarity >= 0.9) return { level: 'similar', detail: `Jaro-Winkler ${fixed(similarity)}` };
+  return { level: 'disagree' };
+}

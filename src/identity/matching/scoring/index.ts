@@ -1,0 +1,12 @@
+export {
+  DEFAULT_MATCHING,
+  MATCH_FIELDS,
+  MATCH_LEVELS,
+  validateMatchingConfig,
+  type Comparison,
+  type LevelProbabilities,
+  type MatchingConfig,
+  type MatchScore,
+  type TermFrequency,
+} from './matching-config';
+export { scorePair } from './score-pair';

@@ -1,0 +1,344 @@
+import fc from 'fast-check';
+import type { PersonFeatures } from '../person-features';
+import { DEFAULT_MATCHING, scorePair, type Comparison, type TermFrequency } from './index';
+
+const { autoMerge, review } = DEFAULT_MATCHING.thresholds;
+const weightOf = (field: Comparison['field'], level: string) => {
+  const { m, u } = DEFAULT_MATCHING.levels[field][level];
+  return Math.log2(m / u);
+};
+const compare = (field: Comparison['field'], a: PersonFeatures, b: PersonFeatures, tf?: TermFrequency) =>
+  scorePair(a, b, DEFAULT_MATCHING, tf).comparisons.find((c) => c.field === field)!;
+const levels = (a: PersonFeatures, b: PersonFeatures) =>
+  Object.fromEntries(scorePair(a, b).comparisons.map((c) => [c.field, c.level]));
+
+const jan: PersonFeatures = {
+  firstName: 'Jan',
+  lastName: 'Kowalski',
+  birthDate: '1980-03-05',
+  email: 'jan.kowalski@example.com',
+  phone: '+48601234567',
+  address: { line1: 'ul. Długa 12/3', city: 'Kraków', postalCode: '30-001', country: 'PL' },
+};
+
+/** Surname and first-name shares of a customer base where John and Smith are common. */
+const shares = new Map([
+  ['firstName:john', 0.02],
+  ['firstName:anna', 0.03],
+  ['lastName:smith', 0.01],
+  ['lastName:nowak', 0.005],
+]);
+const commonNames: TermFrequency = (field, folded) => shares.get(`${field}:${folded}`);
+
+describe('scorePair: the scenarios that define the default thresholds', () => {
+  it('the same email and the same name is far above auto-merge', () => {
+    const score = scorePair(
+      { firstName: 'Jan', lastName: 'Kowalski', email: 'jan.kowalski@example.com' },
+      { ...jan, phone: '+48500100200' },
+    );
+    expect(score.total).toBeGreaterThanOrEqual(autoMerge + 8);
+  });
+
+  it('the same email and the same common name is still above auto-merge', () => {
+    const john = { firstName: 'John', lastName: 'Smith', email: 'john.smith@example.com' };
+    expect(scorePair(john, { ...john }, DEFAULT_MATCHING, commonNames).total).toBeGreaterThanOrEqual(autoMerge);
+  });
+
+  it('the same name, birth date and address with a new email is above auto-merge', () => {
+    const score = scorePair(jan, { ...jan, email: 'jkowalski@nowa-firma.pl', phone: undefined });
+    expect(levels(jan, { ...jan, email: 'jkowalski@nowa-firma.pl' }).email).toBe('disagree');
+    expect(score.total).toBeGreaterThanOrEqual(autoMerge);
+  });
+
+  it('the same common name in the same city, nothing else, is below review', () => {
+    const surnamesOnly: TermFrequency = (field, folded) =>
+      field === 'lastName' ? commonNames(field, folded) : undefined;
+    for (const tf of [commonNames, surnamesOnly]) {
+      const john = scorePair(
+        { firstName: 'John', lastName: 'Smith', email: 'john.smith@example.com', address: { city: 'London' } },
+        { firstName: 'John', lastName: 'Smith', phone: '+447911123456', address: { city: 'London' } },
+        DEFAULT_MATCHING,
+        tf,
+      );
+      expect(john.total).toBeLessThan(review);
+      const anna = scorePair(
+        { firstName: 'Anna', lastName: 'Nowak', address: { city: 'Warszawa', postalCode: '00-950' } },
+        { firstName: 'Anna', lastName: 'Nowak', address: { city: 'Warszawa' } },
+        DEFAULT_MATCHING,
+        tf,
+      );
+      expect(anna.total).toBeLessThan(review);
+    }
+  });
+
+  it('a father and son sharing address and email, with their own first names and birth dates, are not auto-merged', () => {
+    const son = { ...jan, firstName: 'Piotr', birthDate: '2008-11-23', phone: undefined };
+    const score = scorePair(jan, son);
+    expect(score.total).toBeLessThan(autoMerge);
+    expect(score.comparisons.find((c) => c.field === 'email')).toMatchObject({ level: 'household' });
+  });
+
+  it('twins (same birth date, surname, address and email; other first names) are not auto-merged', () => {
+    const anna = { ...jan, firstName: 'Anna', lastName: 'Kowalska', phone: undefined };
+    const ewa = { ...anna, firstName: 'Ewa' };
+    expect(scorePair(anna, ewa).total).toBeLessThan(autoMerge);
+    expect(scorePair(anna, { ...ewa, phone: '+48601234567' }).total).toBeLessThan(autoMerge);
+    // Brothers whose names share an initial are not "J. Kowalski" either.
+    expect(scorePair(jan, { ...jan, firstName: 'Jakub' }).total).toBeLessThan(autoMerge);
+  });
+
+  it('a father and son with one name (Jr/Sr), one address and one inbox are not auto-merged', () => {
+    const senior = {
+      firstName: 'John',
+      lastName: 'Smith',
+      birthDate: '1950-04-02',
+      email: 'smiths@gmail.com',
+      address: { line1: '12 Oak Rd', city: 'Leeds', postalCode: 'LS1 4AP' },
+    };
+    expect(scorePair(senior, { ...senior, birthDate: '1982-09-17' }).total).toBeLessThan(autoMerge);
+  });
+
+  it('a woman under her new surname, same birth date, address and email, goes to review', () => {
+    const before = { ...jan, firstName: 'Anna', lastName: 'Kowalska' };
+    const score = scorePair(before, { ...before, lastName: 'Nowak', email: before.email }).total;
+    expect(score).toBeGreaterThanOrEqual(review);
+    expect(score).toBeLessThan(autoMerge);
+  });
+
+  it('nickname, surname and birth date is above auto-merge; a rare name alone is not even review', () => {
+    const bob = { firstName: 'Bob', lastName: 'Przybylski', birthDate: '1970-01-22' };
+    expect(scorePair(bob, { ...bob, firstName: 'Robert' }).total).toBeGreaterThanOrEqual(autoMerge);
+    const rare = { firstName: 'Zbigniew', lastName: 'Przybylski' };
+    expect(scorePair(rare, { ...rare }).total).toBeLessThan(review);
+  });
+});
+
+describe('scorePair: name levels', () => {
+  const name = (first: string, last: string) => ({ firstName: first, lastName: last });
+  it.each([
+    [name('Jan', 'Kowalski'), name('JAN', 'KOWALSKI'), 'exact'],
+    [name('Łukasz', 'Wałęsa'), name('Lukasz', 'Walesa'), 'exact'],
+    [name('Anna', 'Kowalska-Nowak'), name('Anna Maria', 'Kowalska'), 'exact'],
+    [name('Jan', 'Kowalski'), name('Kowalski', 'Jan'), 'swapped'],
+    [name('Kasia', 'Nowak'), name('Katarzyna', 'Nowak'), 'nickname'],
+    [name('Bob', 'Smith'), name('Robert', 'Smith'), 'nickname'],
+    [name('Katarzyna', 'Kowalski'), name('Katarzina', 'Kowalsky'), 'similar'],
+    [name('Zofia', 'Meier'), name('Sophia', 'Mayer'), 'phonetic'],
+    [name('J.', 'Kowalski'), name('Jan', 'Kowalski'), 'initial'],
+    [name('Jan', 'Kowalski'), name('Jakub', 'Kowalski'), 'disagree'],
+    [name('Jan', 'Kowalski'), name('Jan', 'Kowalska'), 'similar'],
+    [name('Anna', 'Kowalska'), name('Anna', 'Nowak'), 'disagree'],
+    [name('Jan', 'Kowalski'), { lastName: 'Kowalski' }, 'missing'],
+  ])('%j / %j → %s', (a, b, level) => {
+    const c = compare('name', a, b);
+    expect(c.level).toBe(level);
+    expect(c.weight).toBeCloseTo(level === 'missing' ? 0 : weightOf('name', level), 10);
+  });
+
+  it('orders the levels: exact > swapped > initial > nickname > similar > phonetic > 0 > disagree', () => {
+    const w = (level: string) => weightOf('name', level);
+    expect(w('exact')).toBeGreaterThan(w('swapped'));
+    expect(w('swapped')).toBeGreaterThan(w('initial'));
+    expect(w('initial')).toBeGreaterThan(w('nickname'));
+    expect(w('nickname')).toBeGreaterThan(w('similar'));
+    expect(w('similar')).toBeGreaterThan(w('phonetic'));
+    expect(w('phonetic')).toBeGreaterThan(0);
+    expect(w('disagree')).toBeLessThan(-4);
+  });
+
+  it('weighs agreement on a common name less, and says so', () => {
+    const smith = compare('name', name('John', 'Smith'), name('John', 'Smith'), commonNames);
+    const rare = compare('name', name('Zbigniew', 'Przybylski'), name('Zbigniew', 'Przybylski'), commonNames);
+    const { m } = DEFAULT_MATCHING.levels.name.exact;
+    expect(smith.weight).toBeCloseTo(Math.log2(m / (0.02 * 0.01)), 10);
+    expect(smith.detail).toMatch(/common name: first name 2\.0%, surname 1\.0%/);
+    expect(rare.weight).toBeCloseTo(weightOf('name', 'exact'), 10);
+    expect(rare.detail).toBeUndefined();
+    // An unknown first name counts as an ordinary one (1%), a common surname still lowers the weight.
+    const zbigniewSmith = compare('name', name('Zbigniew', 'Smith'), name('Zbigniew', 'Smith'), commonNames);
+    expect(zbigniewSmith.weight).toBeCloseTo(Math.log2(m / (0.01 * 0.01)), 10);
+    // A common first name with an ordinary surname (0.1%) lowers it less.
+    const johnP = compare('name', name('John', 'Przybylski'), name('John', 'Przybylski'), commonNames);
+    expect(johnP.weight).toBeCloseTo(Math.log2(m / (0.02 * 0.001)), 10);
+    const nick = compare('name', name('Bob', 'Smith'), name('Robert', 'Smith'), commonNames);
+    expect(nick.weight).toBeCloseTo(weightOf('name', 'nickname') - Math.log2(0.01 / 0.001), 10);
+  });
+
+  it('ignores shares that are not numbers in [0, 1]', () => {
+    const broken = ((_: string, folded: string) => ({ a: NaN, b: -1, c: 7 })[folded]) as unknown as TermFrequency;
+    for (const value of ['a', 'b', 'c', 'constructor']) {
+      const c = compare('name', name(value, value), name(value, value), broken);
+      expect(c.weight).toBeCloseTo(weightOf('name', 'exact'), 10);
+    }
+  });
+
+  it('ignores term frequencies when disabled', () => {
+    const config = { ...DEFAULT_MATCHING, termFrequency: { enabled: false, minShare: 0.001 } };
+    const score = scorePair(name('John', 'Smith'), name('John', 'Smith'), config, commonNames);
+    expect(score.comparisons[0].weight).toBeCloseTo(weightOf('name', 'exact'), 10);
+  });
+});
+
+describe('scorePair: other fields', () => {
+  it.each<[Comparison['field'], PersonFeatures, PersonFeatures, string]>([
+    ['birthDate', { birthDate: '1980-03-05' }, { birthDate: '1980-03-05' }, 'exact'],
+    ['birthDate', { birthDate: '1980-03-05' }, { birthDate: '1980-05-03' }, 'transposed'],
+    ['birthDate', { birthDate: '1980-03-05' }, { birthDate: '1980-03-15' }, 'typo'],
+    ['birthDate', { birthDate: '1980-03-05' }, { birthDate: '1981-03-05' }, 'typo'],
+    ['birthDate', { birthDate: '1980-03-05' }, { birthDate: '1980-11-20' }, 'year'],
+    ['birthDate', { birthDate: '1980-03-05' }, { birthDate: '1975-07-21' }, 'disagree'],
+    ['birthDate', { birthDate: '1980-03-05' }, {}, 'missing'],
+    ['email', { email: 'jan.kowalski@example.com' }, { email: 'jan.kowalski@example.com' }, 'exact'],
+    ['email', { email: 'jan.kowalski+news@gmail.com' }, { email: 'jankowalski@googlemail.com' }, 'exact'],
+    ['email', { email: 'jan.kowalski@example.com' }, { email: 'jan.kowalski@wp.pl' }, 'localPart'],
+    ['email', { email: 'jan.kowalski@example.com' }, { email: 'jan.kowalsky@wp.pl' }, 'similar'],
+    ['email', { email: 'jan.kowalski@example.com' }, { email: 'biuro@wp.pl' }, 'disagree'],
+    ['email', { email: 'info@acme.pl' }, { email: 'info@other.pl' }, 'disagree'],
+    ['phone', { phone: '+48601234567' }, { phone: '+48601234567' }, 'exact'],
+    ['phone', { phone: '+48601234567' }, { phone: '+49601234567' }, 'last7'],
+    ['phone', { phone: '+48601234567' }, { phone: '+48500100200' }, 'disagree'],
+    ['address', { address: { line1: 'ul. Długa 12/3' } }, { address: { line1: 'Długa 12 m. 5' } }, 'exact'],
+    ['address', { address: { line1: 'Hauptstraße 5' } }, { address: { line1: 'Hauptstr. 5' } }, 'exact'],
+    ['address', { address: { line1: 'ul. Marszałkowska 10' } }, { address: { line1: 'Marszalkowka 10' } }, 'similar'],
+    ['address', { address: { line1: 'ul. Długa 12' } }, { address: { line1: 'ul. Długa 14' } }, 'disagree'],
+    ['address', { address: { line1: 'ul. Długa 12' } }, { address: { city: 'Kraków' } }, 'missing'],
+    ['postalCode', { address: { postalCode: '30-001' } }, { address: { postalCode: '30001' } }, 'exact'],
+    ['postalCode', { address: { postalCode: '30-001' } }, { address: { postalCode: '30-059' } }, 'prefix'],
+    ['postalCode', { address: { postalCode: '30-001' } }, { address: { postalCode: '00-950' } }, 'disagree'],
+    ['city', { address: { city: 'Kraków' } }, { address: { city: 'KRAKOW' } }, 'exact'],
+    ['city', { address: { city: 'Warszawa' } }, { address: { city: 'Warszwa' } }, 'similar'],
+    ['city', { address: { city: 'Kraków' } }, { address: { city: 'Gdańsk' } }, 'disagree'],
+  ])('%s: %j / %j → %s', (field, a, b, level) => {
+    const c = compare(field, a, b);
+    expect(c.level).toBe(level);
+    expect(c.weight).toBeCloseTo(level === 'missing' ? 0 : weightOf(field, level), 10);
+  });
+
+  it('treats a different email or phone as weak evidence against, a missing one as none', () => {
+    expect(weightOf('email', 'disagree')).toBeGreaterThan(-2);
+    expect(weightOf('phone', 'disagree')).toBeGreaterThan(-2);
+    expect(scorePair({ email: 'a@b.pl' }, {}).total).toBe(0);
+  });
+
+  it('reads shared contact points as a household once the names differ', () => {
+    const father = { firstName: 'Jan', lastName: 'Kowalski', email: 'dom@kowalscy.pl', phone: '+48126543210' };
+    const score = scorePair(father, { ...father, firstName: 'Piotr' });
+    expect(score.comparisons.map((c) => [c.field, c.level])).toEqual([
+      ['name', 'disagree'],
+      ['birthDate', 'missing'],
+      ['email', 'household'],
+      ['phone', 'household'],
+      ['address', 'missing'],
+      ['postalCode', 'missing'],
+      ['city', 'missing'],
+    ]);
+    expect(score.comparisons[2].weight).toBeCloseTo(weightOf('email', 'household'), 10);
+    expect(score.comparisons[2].detail).toBe('exact, read as shared within a household: the names differ');
+  });
+
+  it('never repeats the compared values in its evidence', () => {
+    const score = scorePair(
+      { ...jan, firstName: 'Janek', email: 'jan.kowalski@wp.pl' },
+      { ...jan, lastName: 'Kowalsky' },
+      DEFAULT_MATCHING,
+      commonNames,
+    );
+    const evidence = JSON.stringify(score);
+    for (const value of ['jan', 'kowalsk', 'dluga', '30001', '601234567', 'krak']) {
+      expect(evidence.toLowerCase()).not.toContain(value);
+    }
+  });
+});
+
+describe('scorePair: properties', () => {
+  const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+  const person: fc.Arbitrary<PersonFeatures> = fc.record({
+    firstName: maybe(
+      fc.constantFrom(
+        'Jan',
+        'Janek',
+        'J.',
+        'Jakub',
+        'Anna',
+        'Hanna',
+        'Kasia',
+        'Katarzyna',
+        'Bob',
+        'Robert',
+        'Kowalski',
+      ),
+    ),
+    lastName: maybe(
+      fc.constantFrom('Kowalski', 'Kowalsky', 'Kowalska', 'Kowalska-Nowak', 'Nowak', 'Novak', 'Jan', 'Smith'),
+    ),
+    birthDate: maybe(
+      fc.constantFrom('1980-03-05', '1980-05-03', '1980-03-15', '1981-03-05', '1980-11-20', '2008-11-23'),
+    ),
+    email: maybe(
+      fc.constantFrom('jan.kowalski@example.com', 'jan.kowalski@wp.pl', 'jan.kowalsky@wp.pl', 'dom@kowalscy.pl'),
+    ),
+    phone: maybe(fc.constantFrom('+48601234567', '+49601234567', '+48500100200')),
+    address: maybe(
+      fc.record({
+        line1: maybe(
+          fc.constantFrom('ul. Długa 12/3', 'Długa 12', 'Dluga 14', 'ul. Marszałkowska 10', 'Marszalkowka 10'),
+        ),
+        postalCode: maybe(fc.constantFrom('30-001', '30-059', '00-950')),
+        city: maybe(fc.constantFrom('Kraków', 'Krakow', 'Krakau', 'Warszawa')),
+      }),
+    ),
+  });
+  const tf = fc.constantFrom<TermFrequency | undefined>(undefined, commonNames);
+
+  it('is symmetric: the same total and the same levels both ways', () => {
+    fc.assert(
+      fc.property(person, person, tf, (a, b, frequencies) => {
+        const ab = scorePair(a, b, DEFAULT_MATCHING, frequencies);
+        const ba = scorePair(b, a, DEFAULT_MATCHING, frequencies);
+        expect(ba.total).toBe(ab.total);
+        expect(ba.comparisons).toEqual(ab.comparisons);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('totals its comparisons, one per field, missing ones at 0', () => {
+    fc.assert(
+      fc.property(person, person, (a, b) => {
+        const score = scorePair(a, b);
+        expect(score.comparisons.map((c) => c.field)).toEqual([
+          'name',
+          'birthDate',
+          'email',
+          'phone',
+          'address',
+          'postalCode',
+          'city',
+        ]);
+        expect(score.total).toBeCloseTo(
+          score.comparisons.reduce((sum, c) => sum + c.weight, 0),
+          9,
+        );
+        for (const c of score.comparisons) if (c.level === 'missing') expect(c.weight).toBe(0);
+      }),
+    );
+  });
+
+  it('puts identical records with a name and an email, phone or birth date at or above auto-merge', () => {
+    const letters = fc.string({ minLength: 1, maxLength: 12, unit: fc.constantFrom(...'abcdeiklmnorstuwyząęłóśż') });
+    const identified = fc
+      .tuple(person, letters, letters, fc.constantFrom('email', 'phone', 'birthDate'))
+      .map(([p, first, last, id]) => ({
+        ...p,
+        firstName: first,
+        lastName: last,
+        [id]: p[id as 'email'] ?? { email: 'x.y@example.com', phone: '+48601234567', birthDate: '1980-03-05' }[id],
+      }));
+    fc.assert(
+      fc.property(identified, tf, (p, frequencies) => {
+        expect(scorePair(p, structuredClone(p), DEFAULT_MATCHING, frequencies).total).toBeGreaterThanOrEqual(autoMerge);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

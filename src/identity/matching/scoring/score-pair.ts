@@ -1,0 +1,141 @@
+import type { PersonFeatures } from '../person-features';
+import {
+  compareAddress,
+  compareBirthDate,
+  compareCity,
+  compareEmail,
+  compareName,
+  comparePhone,
+  comparePostalCode,
+  prepare,
+  type FieldOutcome,
+  type PreparedFeatures,
+} from './field-comparisons';
+import {
+  DEFAULT_MATCHING,
+  type Comparison,
+  type MatchingConfig,
+  type MatchScore,
+  type TermFrequency,
+} from './matching-config';
+
+/** Birth dates this far apart, with everything else shared, read as parent and child. */
+const GENERATION_YEARS = 15;
+
+/** Fields that members of one household share, so that their agreement says little once names or ages differ. */
+const HOUSEHOLD_FIELDS = new Set<Comparison['field']>(['email', 'phone', 'address', 'postalCode', 'city']);
+
+/**
+ * Fellegi-Sunter match score of two people: each field compared at its agreement level and weighted
+ * log2(m/u), summed. A value missing on either side scores 0 (`missing`). Symmetric: `scorePair(a, b)` and
+ * `scorePair(b, a)` total the same.
+ *
+ * Two refinements of plain Fellegi-Sunter, both reported in `detail`:
+ * - Term frequency: an exact name agreement on a common name ("John Smith") uses u = max(u, share of that
+ *   name) from `tf`, so it weighs less than agreement on "Zbigniew Przybylski".
+ * - Households: once the names disagree, or the birth dates are a generation apart, agreement on email, phone
+ *   or address is what members of one family share, so it is weighed with the `household` level — a father and
+ *   son or twins sharing a home and an inbox are not auto-merged.
+ * @example scorePair({ firstName: 'Jan', lastName: 'Kowalski', email: 'jan@x.pl' },
+ *                    { firstName: 'Janek', lastName: 'Kowalski', email: 'jan@x.pl' }).total // ≈ 27.5
+ */
+export function scorePair(
+  a: PersonFeatures,
+  b: PersonFeatures,
+  config: MatchingConfig = DEFAULT_MATCHING,
+  tf?: TermFrequency,
+): MatchScore {
+  const pa = prepare(a);
+  const pb = prepare(b);
+  const name = compareName(pa, pb);
+  const birthDate = compareBirthDate(pa, pb);
+  let household: string | undefined;
+  if (name.level === 'disagree') household = 'the names differ';
+  else if (birthDate.level === 'disagree' && (birthDate.yearsApart ?? 0) >= GENERATION_YEARS) {
+    household = 'born a generation apart';
+  }
+
+  const comparisons: Comparison[] = [
+    weigh('name', name, config, termFrequencyU(name.level, pa, pb, config, tf)),
+    weigh('birthDate', birthDate, config),
+  ];
+  const others: [Comparison['field'], FieldOutcome][] = [
+    ['email', compareEmail(pa, pb)],
+    ['phone', comparePhone(pa, pb)],
+    ['address', compareAddress(pa, pb)],
+    ['postalCode', comparePostalCode(pa, pb)],
+    ['city', compareCity(pa, pb)],
+  ];
+  for (const [field, outcome] of others) {
+    if (household && HOUSEHOLD_FIELDS.has(field) && outcome.level !== 'disagree' && outcome.level !== 'missing') {
+      const agreement = outcome.detail ? `${outcome.level} (${outcome.detail})` : outcome.level;
+      const detail = `${agreement}, read as shared within a household: ${household}`;
+      comparisons.push(weigh(field, { level: 'household', detail }, config));
+    } else {
+      comparisons.push(weigh(field, outcome, config));
+    }
+  }
+  let total = 0;
+  for (const c of comparisons) total += c.weight;
+  return { total, comparisons };
+}
+
+function weigh(
+  field: Comparison['field'],
+  outcome: FieldOutcome,
+  config: MatchingConfig,
+  adjusted?: { u: number; detail: string },
+): Comparison {
+  if (outcome.level === 'missing') return { field, level: 'missing', weight: 0 };
+  const probabilities = config.levels[field][outcome.level];
+  const u = adjusted ? Math.max(probabilities.u, adjusted.u) : probabilities.u;
+  const weight = Math.log2(probabilities.m / u);
+  const details = [outcome.detail, adjusted && adjusted.u > probabilities.u ? adjusted.detail : undefined].filter(
+    Boolean,
+  );
+  return details.length > 0
+    ? { field, level: outcome.level, weight, detail: details.join('; ') }
+    : { field, level: outcome.level, weight };
+}
+
+const percent = (share: number) => `${(share * 100).toPrecision(2)}%`;
+
+/**
+ * The term-frequency u of a name agreement. For `exact`, the chance that two random people share this very
+ * name: the share of profiles with the first name times the share with the surname, where a name the look-up
+ * does not know (or rarer than ordinary) counts as ordinary — `minShare` for a surname, u(exact) / `minShare`
+ * (1% by default) for a first name — so that with ordinary names u stays u(exact). For `nickname` and
+ * `initial`, whose first names are not one value, the level's u grows with the surname's share over
+ * `minShare`.
+ */
+function termFrequencyU(
+  level: string,
+  a: PreparedFeatures,
+  b: PreparedFeatures,
+  config: MatchingConfig,
+  tf: TermFrequency | undefined,
+): { u: number; detail: string } | undefined {
+  if (!tf || !config.termFrequency.enabled) return undefined;
+  if (level !== 'exact' && level !== 'nickname' && level !== 'initial') return undefined;
+  const { minShare } = config.termFrequency;
+  const last = Math.max(minShare, share(tf, 'lastName', a.last, b.last));
+  if (level === 'exact') {
+    const first = Math.max(config.levels.name.exact.u / minShare, share(tf, 'firstName', a.first, b.first));
+    const u = first * last;
+    return {
+      u,
+      detail: `common name: first name ${percent(first)}, surname ${percent(last)} of profiles, u ${u.toExponential(1)}`,
+    };
+  }
+  const u = config.levels.name[level].u * (last / minShare);
+  return { u, detail: `common surname: ${percent(last)} of profiles, u ${u.toExponential(1)}` };
+}
+
+/** Share of profiles with the agreeing value; of two spellings that agree ("anna" / "anna maria"), the larger. */
+function share(tf: TermFrequency, field: 'firstName' | 'lastName', a: string, b: string): number {
+  const x = validShare(tf(field, a));
+  return a === b ? x : Math.max(x, validShare(tf(field, b)));
+}
+
+/** A share the look-up got wrong (not a number in [0, 1]) counts as unknown rather than poisoning the total. */
+const validShare = (value: unknown) => (typeof value === 'number' && value >= 0 && value <= 1 ? value : 0);
