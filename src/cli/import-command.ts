@@ -3,6 +3,7 @@ import { Format, SingleBar } from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { systemContext } from '../common/context';
 import { loadConfig } from '../config/config';
+import { loadRules } from '../config/rules-file';
 import { openDatabase } from '../db/database';
 import { ChangeNotifier, createHubPubSub } from '../feed/change-notifier';
 import {
@@ -185,7 +186,11 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<v
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const ctx = systemContext(database.dataSource, logger, new ChangeNotifier(createHubPubSub()), 'cli');
+    const rules = loadRules(config.rulesFile);
+    const ctx = systemContext(database.dataSource, logger, new ChangeNotifier(createHubPubSub()), 'cli', {
+      phoneRegion: config.phoneRegion,
+      identity: rules.identity,
+    });
     reporter = progressReporter(plan);
     let summary: ImportSummary;
     try {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../logging/logger';
 import type { ChangeNotifier } from '../feed/change-notifier';
+import type { IdentitySettings } from '../identity/resolution/identity-settings';
 
 /**
  * What every service function receives first: who acts, for which request, and where to log. The edge
@@ -22,6 +23,8 @@ export interface ServiceContext {
 export interface HubSettings {
   /** `HUB_PHONE_REGION`: region for phone numbers written without a country code. */
   phoneRegion?: string;
+  /** The rules file's `identity` section over the defaults. */
+  identity?: IdentitySettings;
 }
 
 /** A context for work that no request started: the CLI, the broker consumer, schedulers. */

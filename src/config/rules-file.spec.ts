@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './config';
+import { DEFAULT_IDENTITY } from '../identity/resolution/identity-settings';
 import { loadRules } from './rules-file';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rules-'));
@@ -13,7 +14,7 @@ const file = (name: string, content: string) => {
 
 describe('loadRules', () => {
   it('takes the defaults without a file', () => {
-    expect(loadRules(undefined)).toEqual({ mappings: {} });
+    expect(loadRules(undefined)).toEqual({ mappings: {}, identity: DEFAULT_IDENTITY });
   });
 
   it('reads per-adapter mappings', () => {
@@ -39,6 +40,11 @@ describe('loadRules', () => {
       'bad-format.json',
       JSON.stringify({ mappings: { hubspot: { fields: { dob: { path: 'birthDate', format: 'date:YY' } } } } }),
       /field "dob" has unknown format "date:YY"/,
+    ],
+    [
+      'bad-guardrail.json',
+      JSON.stringify({ identity: { guardrails: { maxClusterSize: 0 } } }),
+      /identity.guardrails.maxClusterSize must be a whole number ≥ 1/,
     ],
   ])('stops on %s with a message naming the rule', (name, content, message) => {
     const target = content === null ? path.join(dir, name) : file(name, content);

@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { MappingDefinitionError, validateMapping, type FieldMapping } from '../ingest/mapping/field-mapping';
+import {
+  DEFAULT_IDENTITY,
+  identitySettingsFrom,
+  type IdentitySettings,
+} from '../identity/resolution/identity-settings';
 import { ConfigError } from './config';
 
 /**
@@ -10,9 +15,11 @@ import { ConfigError } from './config';
 export interface HubRules {
   /** Per adapter key: field mappings layered over the adapter's default mapping. */
   mappings: Record<string, Partial<FieldMapping>>;
+  /** Matching weights, thresholds and guardrails (see `IdentitySettings`). */
+  identity: IdentitySettings;
 }
 
-export const DEFAULT_RULES: HubRules = { mappings: {} };
+export const DEFAULT_RULES: HubRules = { mappings: {}, identity: DEFAULT_IDENTITY };
 
 /** Reads and validates the rules file; a bad file stops start-up with a message naming the section and rule. */
 export function loadRules(file: string | undefined): HubRules {
@@ -41,5 +48,11 @@ export function loadRules(file: string | undefined): HubRules {
       throw error;
     }
   }
-  return { ...DEFAULT_RULES, ...rules, mappings };
+  let identity: IdentitySettings;
+  try {
+    identity = identitySettingsFrom(rules.identity);
+  } catch (error) {
+    throw new ConfigError('HUB_CONFIG', `${file}: ${(error as Error).message}`);
+  }
+  return { ...DEFAULT_RULES, ...rules, mappings, identity };
 }

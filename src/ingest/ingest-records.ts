@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { TxContext } from '../common/context';
 import { lockNames } from '../db/advisory-locks';
 import { appendChangeEvents, type NewChangeEvent } from '../feed/change-events';
-import { resolveProfiles } from '../identity/matching/resolve-profiles';
+import { applyMerges } from '../identity/merge/apply-merges';
+import { fileMergeCandidates } from '../identity/merge/merge-candidates';
+import { identityKeys } from '../identity/resolution/identity-keys';
+import { DEFAULT_IDENTITY } from '../identity/resolution/identity-settings';
+import { resolveIdentities, type IdentityResolution } from '../identity/resolution/resolve-identities';
+import { resolveSurvivor } from '../identity/merge/steward-actions';
 import {
   goldenChangeEvent,
   insertGoldenProfiles,
@@ -14,6 +19,7 @@ import { recordDeadLetters, type Transport } from './dead-letters';
 import {
   loadSourceRecords,
   recordKey,
+  replaceBlockingKeys,
   replaceIdentifiers,
   storeLinks,
   upsertSourceRecords,
@@ -148,26 +154,49 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
     }
     entry.state = state;
   }
-  const emailOf = (e: Pending) => (typeof e.state!.attributes.email === 'string' ? e.state!.attributes.email : null);
+  const identity = tx.settings?.identity ?? DEFAULT_IDENTITY;
+  const keysOf = new Map(
+    entries.map((e) => [
+      e.key,
+      e.state!.deleted
+        ? null
+        : identityKeys(
+            e.state!.attributes,
+            e.records.flatMap((r) => r.identifiers),
+            identity.guardrails.blockedValues,
+          ),
+    ]),
+  );
+  // Every key matching will look up, locked in one global order: concurrent writers that could see the same
+  // person queue up here, so one person never gets two profiles.
   await lockNames(
     tx,
-    entries
-      .map(emailOf)
-      .filter((email): email is string => email !== null)
-      .map((email) => `identifier:email:${email}`),
+    [...keysOf.values()].flatMap((k) =>
+      k
+        ? [
+            ...[...k.contactPoints, ...k.declared].map((i) => `identifier:${i.type}:${i.value}`),
+            ...k.blockingKeys.map((key) => `block:${key}`),
+          ]
+        : [],
+    ),
   );
 
-  const resolution = await resolveProfiles(
+  const resolution = await resolveIdentities(
     tx,
     entries.map((e) => ({
       key: e.key,
       source: e.record.source,
       externalId: e.record.externalId,
+      objectType: e.record.objectType,
       currentProfileId: e.existing?.profileId ?? null,
-      email: emailOf(e),
+      keys: keysOf.get(e.key) ?? null,
       links: e.records.flatMap((r) => r.links),
+      rematch: !e.existing || e.changed,
     })),
+    identity,
   );
+  await settleOnLiveProfiles(tx, resolution);
+
   const writes: SourceRecordWrite[] = entries.map((e) => ({
     key: e.key,
     id: e.existing?.id ?? randomUUID(),
@@ -196,21 +225,59 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
   );
   for (const entry of entries) if (!recordIds.has(entry.key)) recordIds.set(entry.key, entry.existing!.id);
 
+  const mergeEvents = await applyMerges(
+    tx,
+    resolution.merges.map((m) => ({
+      survivorId: m.survivorId,
+      absorbedIds: m.absorbedIds,
+      trigger: m.trigger,
+      actor: tx.actor,
+      score: m.evidence.map((e) => e.score).find((score) => score !== undefined) ?? null,
+      evidence: m.evidence,
+    })),
+  );
   await replaceIdentifiers(
     tx,
     writes.filter((w, i) => changedKeys.has(w.key) || entries[i].records.some((r) => r.identifiers.length > 0)),
     recordIds,
   );
+  await replaceBlockingKeys(
+    tx,
+    writes
+      .filter((w) => changedKeys.has(w.key))
+      .map((w) => ({
+        id: w.id,
+        profileId: w.profileId,
+        deleted: w.state.deleted,
+        keys: keysOf.get(w.key)?.blockingKeys ?? [],
+      })),
+  );
   await storeLinks(tx, writes, recordIds);
   const consentEvents = await storeConsentStatements(tx, writes, recordIds);
   await storeEngagementEvents(tx, writes, recordIds);
 
-  const touched = [...new Set(changed.map((w) => w.profileId))].filter((id) => !resolution.createdProfileIds.has(id));
+  const touched = [
+    ...new Set([...changed.map((w) => w.profileId), ...resolution.merges.map((m) => m.survivorId)]),
+  ].filter((id) => !resolution.createdProfileIds.has(id));
   const goldenChanges = [...createdGolden, ...(await refreshGoldenProfiles(tx, touched))];
   const originByProfile = new Map(changed.map((w) => [w.profileId, w.record.source]));
+  const candidateEvents = await fileMergeCandidates(
+    tx,
+    resolution.candidates.map((c) => ({
+      profileAId: c.profileIds[0],
+      profileBId: c.profileIds[1],
+      sourceRecordId: recordIds.get(c.sourceRecordKey) ?? null,
+      score: c.score,
+      band: c.band,
+      reason: c.reason,
+      evidence: c.evidence,
+    })),
+  );
   const events: NewChangeEvent[] = [
     ...goldenChanges.map((c) => goldenChangeEvent(c, originByProfile.get(c.profileId) ?? null)),
+    ...mergeEvents,
     ...consentEvents,
+    ...candidateEvents,
   ];
   const appended = await appendChangeEvents(tx, events);
   tx.afterCommit(() => {
@@ -239,6 +306,42 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
     }
   }
   return outcomes;
+}
+
+/**
+ * Locks the existing profiles the batch writes to, in id order, and follows any that a concurrent writer merged
+ * away meanwhile to their survivor — so no record is ever attached to a tombstone. The lock also makes a
+ * concurrent merge of these profiles wait for this batch, which then moves its records along.
+ */
+async function settleOnLiveProfiles(tx: TxContext, resolution: IdentityResolution): Promise<void> {
+  const existing = [
+    ...new Set([
+      ...resolution.profileIds.values(),
+      ...resolution.merges.flatMap((m) => [m.survivorId, ...m.absorbedIds]),
+    ]),
+  ].filter((id) => !resolution.createdProfileIds.has(id));
+  if (existing.length === 0) return;
+  const rows: { id: string; status: string }[] = await tx.manager.query(
+    `SELECT id, status FROM golden_profile WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+    [existing],
+  );
+  const gone = rows.filter((r) => r.status !== 'active').map((r) => r.id);
+  if (gone.length === 0) return;
+  const survivors = new Map<string, string>();
+  for (const id of gone) {
+    const survivor = await resolveSurvivor(tx, id);
+    if (survivor) survivors.set(id, survivor.id);
+  }
+  const live = (id: string) => survivors.get(id) ?? id;
+  for (const [key, id] of resolution.profileIds) resolution.profileIds.set(key, live(id));
+  resolution.merges = resolution.merges
+    .map((m) => ({
+      ...m,
+      survivorId: live(m.survivorId),
+      absorbedIds: m.absorbedIds.filter((id) => !survivors.has(id) && id !== live(m.survivorId)),
+    }))
+    .filter((m) => m.absorbedIds.length > 0);
+  resolution.candidates = resolution.candidates.filter((c) => !c.profileIds.some((id) => survivors.has(id)));
 }
 
 const ids = (record: CanonicalRecord) => ({ source: record.source, externalId: record.externalId });

@@ -1,6 +1,7 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { DeadLetterResolver } from './dead-letter.resolver';
 import { IngestResolver } from './ingest.resolver';
+import { MergeResolver } from './merge.resolver';
 import { ProfileChangeResolver } from './profile-change.resolver';
 import { ProfileResolver } from './profile.resolver';
 
@@ -9,4 +10,5 @@ export const resolvers: NonEmptyArray<Function> = [
   IngestResolver,
   ProfileChangeResolver,
   DeadLetterResolver,
+  MergeResolver,
 ];

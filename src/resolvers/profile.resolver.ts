@@ -2,17 +2,56 @@ import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-gr
 import { encodeTimelineCursor } from '../engagement/timeline-reads';
 import { clampFirst } from '../schema/connection.type';
 import { TimelineConnection } from '../schema/timeline.type';
-import { fromGlobalId } from '../common/global-id';
+import { fromGlobalId, toGlobalId } from '../common/global-id';
+import { MergeEvent } from '../schema/merge.type';
 import { GoldenField, Profile, SourceRecord } from '../schema/profile.type';
-import { toGoldenField, toProfile, toSourceRecord } from '../schema/profile.mapper';
+import {
+  profileGlobalId,
+  sourceRecordGlobalId,
+  toGoldenField,
+  toProfile,
+  toSourceRecord,
+} from '../schema/profile.mapper';
 import type { GraphQLContext } from '../server/context';
 
 @Resolver(() => Profile)
 export class ProfileResolver {
-  @Query(() => Profile, { nullable: true, description: 'A golden profile by its id (global id or UUID).' })
-  async profile(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Profile | null> {
-    const view = await ctx.loaders.profile.load(fromGlobalId('Profile', id));
+  @Query(() => Profile, {
+    nullable: true,
+    description:
+      'A golden profile by its id (global id or UUID). The id of a profile merged into another keeps working: ' +
+      'it resolves to the surviving profile, unless `followMerges: false` asks for the merged one itself.',
+  })
+  async profile(
+    @Arg('id', () => ID) id: string,
+    @Arg('followMerges', { defaultValue: true }) followMerges: boolean,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Profile | null> {
+    const requested = fromGlobalId('Profile', id);
+    const target = followMerges ? await ctx.loaders.survivor.load(requested) : requested;
+    const view = target ? await ctx.loaders.profile.load(target) : null;
     return view ? toProfile(view) : null;
+  }
+
+  @FieldResolver(() => Profile, { nullable: true, description: 'The profile this one was merged into (its survivor).' })
+  async mergedInto(@Root() profile: Profile, @Ctx() ctx: GraphQLContext): Promise<Profile | null> {
+    if (!profile.mergedIntoId) return null;
+    const survivor = await ctx.loaders.survivor.load(fromGlobalId('Profile', profile.mergedIntoId));
+    const view = survivor ? await ctx.loaders.profile.load(survivor) : null;
+    return view ? toProfile(view) : null;
+  }
+
+  @FieldResolver(() => [MergeEvent], { description: 'Merges and unmerges this profile took part in, newest first.' })
+  async mergeHistory(@Root() profile: Profile, @Ctx() ctx: GraphQLContext): Promise<MergeEvent[]> {
+    const events = await ctx.loaders.mergeHistory.load(fromGlobalId('Profile', profile.id));
+    return events.map((e) => ({
+      ...e,
+      id: toGlobalId('MergeEvent', e.id),
+      survivorProfileId: profileGlobalId(e.survivorProfileId),
+      absorbedProfileId: e.absorbedProfileId && profileGlobalId(e.absorbedProfileId),
+      targetProfileId: e.targetProfileId && profileGlobalId(e.targetProfileId),
+      sourceRecordId: e.sourceRecordId && sourceRecordGlobalId(e.sourceRecordId),
+    }));
   }
 
   @FieldResolver(() => [GoldenField], { description: 'Every golden field with its lineage.' })

@@ -45,6 +45,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
         dataSource: database.dataSource,
         logger,
         notifier: new ChangeNotifier(pubSub),
+        hubSettings: { phoneRegion: config.phoneRegion, identity: rules.identity },
       })
     : undefined;
   let stopping: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
+import { findMergeHistories, findSurvivorIds, type MergeEventView } from '../identity/queries/merge-reads';
 import { findTimelines, type TimelineArgs, type TimelineEventView } from '../engagement/timeline-reads';
 import {
   findProfilesByIds,
@@ -12,6 +13,9 @@ import {
 export interface Loaders {
   profile: DataLoader<string, ProfileView | null>;
   sourceRecordsByProfile: DataLoader<string, SourceRecordView[]>;
+  /** The active survivor of a profile id (itself when active), following merges. */
+  survivor: DataLoader<string, string | null>;
+  mergeHistory: DataLoader<string, MergeEventView[]>;
   /** Keyed by profile id and page arguments; profiles asked with the same arguments share one query. */
   timeline: DataLoader<{ profileId: string; args: TimelineArgs }, TimelineEventView[], string>;
 }
@@ -20,6 +24,8 @@ export function createLoaders(dataSource: DataSource): Loaders {
   return {
     profile: new DataLoader((ids) => findProfilesByIds(dataSource, ids)),
     sourceRecordsByProfile: new DataLoader((ids) => findSourceRecordsByProfileIds(dataSource, ids)),
+    survivor: new DataLoader((ids) => findSurvivorIds(dataSource, ids)),
+    mergeHistory: new DataLoader((ids) => findMergeHistories(dataSource, ids)),
     timeline: new DataLoader(
       async (keys) => {
         const groups = new Map<string, { args: TimelineArgs; indexes: number[] }>();

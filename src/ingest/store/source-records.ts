@@ -176,3 +176,24 @@ export async function storeLinks(tx: TxContext, writes: SourceRecordWrite[], ids
     [[...ids.values()]],
   );
 }
+
+/**
+ * Replaces the blocking keys of the given source records (none for a deleted one): the index that finds
+ * matching candidates among millions of profiles without comparing against them all.
+ */
+export async function replaceBlockingKeys(
+  tx: TxContext,
+  records: { id: string; profileId: string; deleted: boolean; keys: string[] }[],
+): Promise<void> {
+  if (records.length === 0) return;
+  await tx.manager.query(`DELETE FROM blocking_key WHERE source_record_id = ANY($1::uuid[])`, [
+    records.map((r) => r.id),
+  ]);
+  const rows = records.filter((r) => !r.deleted).flatMap((r) => r.keys.map((key) => [key, r.profileId, r.id]));
+  if (rows.length === 0) return;
+  await tx.manager.query(
+    `INSERT INTO blocking_key (key, profile_id, source_record_id)
+     SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[]) ON CONFLICT DO NOTHING`,
+    [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+  );
+}

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
 import type { DataSource } from 'typeorm';
-import { inTransaction, systemContext, type ServiceContext } from '../../common/context';
+import { inTransaction, systemContext, type HubSettings, type ServiceContext } from '../../common/context';
 import { sqlState } from '../../common/hub-error';
 import type { ChangeNotifier } from '../../feed/change-notifier';
 import type { Logger } from '../../logging/logger';
@@ -45,6 +45,8 @@ export interface AmqpConsumerOptions {
   connectionName?: string;
   /** Replaces {@link ingestBatch} (tests inject failures here). */
   ingest?: IngestFunction;
+  /** Phone region, identity rules … as for every other transport. */
+  hubSettings?: HubSettings;
 }
 
 export interface AmqpConsumerState {
@@ -89,6 +91,7 @@ interface Settings {
   notifier: ChangeNotifier;
   logger: Logger;
   ingest: IngestFunction;
+  hubSettings?: HubSettings;
 }
 
 const MALFORMED_PAYLOAD = 'MALFORMED_PAYLOAD';
@@ -376,7 +379,13 @@ class SourceWorker {
   /** One `ingestBatch` for every record of the batch, then the dead letters of unreadable bodies. */
   private async run(deliveries: Delivery[]): Promise<void> {
     const { source, logger } = this.settings;
-    const ctx = systemContext(this.settings.dataSource, logger, this.settings.notifier, 'amqp');
+    const ctx = systemContext(
+      this.settings.dataSource,
+      logger,
+      this.settings.notifier,
+      'amqp',
+      this.settings.hubSettings,
+    );
     const records = deliveries.flatMap((d) => d.records);
     const letters = deliveries.flatMap((d) => d.letters);
     const started = Date.now();
@@ -495,6 +504,7 @@ export function startAmqpConsumer(options: AmqpConsumerOptions): AmqpIngestConsu
     backoff,
     dataSource: options.dataSource,
     notifier: options.notifier,
+    hubSettings: options.hubSettings,
     logger,
     ingest: options.ingest ?? ingestBatch,
   });

@@ -1,0 +1,435 @@
+import { randomUUID } from 'node:crypto';
+import type { TxContext } from '../../common/context';
+import type { PersonFeatures } from '../matching/person-features';
+import { scorePair, type MatchScore, type TermFrequency } from '../matching/scoring';
+import type { IdentityKeys, MatchIdentifier } from './identity-keys';
+import type { IdentitySettings } from './identity-settings';
+import { loadProfileInfos, loadTermFrequency, type ProfileInfo } from './profile-infos';
+
+/** A source record asking for its golden profile. */
+export interface IdentityRequest {
+  key: string;
+  source: string;
+  externalId: string;
+  objectType: string;
+  currentProfileId: string | null;
+  /** Matching keys of the record's new state; null for a deleted record (it matches nothing). */
+  keys: IdentityKeys | null;
+  links: { source: string; externalId: string }[];
+  /** New records and records whose state changed are matched again; the others keep their profile. */
+  rematch: boolean;
+}
+
+/** Why two profiles belong together (or might): kept with merges and merge candidates. */
+export interface MatchEvidence {
+  rule: 'identifier' | 'link' | 'probabilistic' | 'steward';
+  sourceRecord: { source: string; externalId: string };
+  identifiers?: MatchIdentifier[];
+  score?: number;
+  comparisons?: MatchScore['comparisons'];
+  thresholds?: { autoMerge: number; review: number };
+}
+
+export interface MergePlan {
+  survivorId: string;
+  absorbedIds: string[];
+  trigger: 'auto' | 'transitive' | 'link';
+  evidence: MatchEvidence[];
+}
+
+export interface CandidatePlan {
+  profileIds: [string, string];
+  sourceRecordKey: string;
+  score: number;
+  band: 'review' | 'guardrail';
+  reason: string;
+  evidence: MatchEvidence;
+}
+
+export interface IdentityResolution {
+  profileIds: Map<string, string>;
+  createdProfileIds: Set<string>;
+  merges: MergePlan[];
+  candidates: CandidatePlan[];
+}
+
+const ref = (source: string, externalId: string) => `${source}\u0000${externalId}`;
+const idKey = (i: MatchIdentifier) => `${i.type}\u0000${i.value}`;
+
+/** Union-find over profile ids: the oldest profile of a group survives, so golden ids stay stable. */
+class ProfileGroups {
+  private parent = new Map<string, string>();
+  constructor(private readonly order: (id: string) => number) {}
+  find(id: string): string {
+    let root = id;
+    while (this.parent.has(root)) root = this.parent.get(root)!;
+    if (root !== id) this.parent.set(id, root);
+    return root;
+  }
+  union(ids: string[]): string {
+    const roots = [...new Set(ids.map((id) => this.find(id)))];
+    const survivor = roots.reduce((a, b) =>
+      this.order(a) < this.order(b) || (this.order(a) === this.order(b) && a < b) ? a : b,
+    );
+    for (const root of roots) if (root !== survivor) this.parent.set(root, survivor);
+    return survivor;
+  }
+}
+
+/**
+ * Decides, for each record of a batch, which golden profile it belongs to: deterministically by declared links
+ * and identifiers, probabilistically (Fellegi-Sunter) against the profiles that share a blocking key or a
+ * contact point with it. At or above the auto-merge threshold it joins (and merges, when it bridges several
+ * profiles); in the review band a merge candidate goes to the stewards; below, a new profile. Guardrails —
+ * do-not-merge pairs, records per source, cluster size, shared values — turn a merge into a candidate.
+ * The caller holds advisory locks on every key looked up here, so concurrent writers see each other's work.
+ */
+export async function resolveIdentities(
+  tx: TxContext,
+  requests: IdentityRequest[],
+  settings: IdentitySettings,
+): Promise<IdentityResolution> {
+  const { guardrails, matching } = settings;
+  const matched = requests.filter((r) => r.rematch && r.keys);
+
+  // 1. Look-ups, one query each for the whole batch.
+  const identifierPairs = matched.flatMap((r) => [...r.keys!.contactPoints, ...r.keys!.declared]);
+  const byIdentifier = new Map<string, string[]>();
+  if (identifierPairs.length > 0) {
+    const rows: { type: string; value: string; profiles: string[] }[] = await tx.manager.query(
+      `SELECT i.type, i.value, array_agg(DISTINCT i.profile_id::text) AS profiles
+         FROM identifier i
+         JOIN unnest($1::text[], $2::text[]) AS q(type, value) ON i.type = q.type AND i.value = q.value
+         JOIN golden_profile g ON g.id = i.profile_id AND g.status = 'active'
+        GROUP BY i.type, i.value`,
+      [identifierPairs.map((i) => i.type), identifierPairs.map((i) => i.value)],
+    );
+    // A value many people share (a family inbox, a switchboard) identifies nobody.
+    for (const row of rows)
+      if (row.profiles.length <= guardrails.sharedValueLimit) byIdentifier.set(idKey(row), row.profiles);
+  }
+  const keys = [...new Set(matched.flatMap((r) => r.keys!.blockingKeys))];
+  const byBlock = new Map<string, string[]>();
+  if (keys.length > 0) {
+    const rows: { key: string; profiles: string[] }[] = await tx.manager.query(
+      `SELECT key, array_agg(DISTINCT profile_id::text) AS profiles
+         FROM blocking_key WHERE key = ANY($1::text[])
+        GROUP BY key HAVING count(DISTINCT profile_id) <= $2`,
+      [keys, guardrails.maxBlockSize],
+    );
+    for (const row of rows) byBlock.set(row.key, row.profiles);
+  }
+  const byRecord = new Map<string, string>();
+  const linking = requests.filter((r) => r.rematch);
+  if (linking.length > 0) {
+    const targets = linking.flatMap((r) => r.links);
+    const rows: { ref_source: string; ref_external_id: string; profile_id: string }[] = await tx.manager.query(
+      `SELECT s.source AS ref_source, s.external_id AS ref_external_id, s.profile_id
+         FROM source_record s
+         JOIN unnest($1::text[], $2::text[]) AS t(source, external_id)
+           ON s.source = t.source AND s.external_id = t.external_id
+       UNION ALL
+       SELECT l.to_source, l.to_external_id, s.profile_id
+         FROM source_record_link l
+         JOIN unnest($3::text[], $4::text[]) AS n(source, external_id)
+           ON l.to_source = n.source AND l.to_external_id = n.external_id
+         JOIN source_record s ON s.id = l.from_source_record_id`,
+      [
+        targets.map((t) => t.source),
+        targets.map((t) => t.externalId),
+        linking.map((r) => r.source),
+        linking.map((r) => r.externalId),
+      ],
+    );
+    for (const row of rows) byRecord.set(ref(row.ref_source, row.ref_external_id), row.profile_id);
+  }
+
+  const known = new Set<string>([
+    ...[...byIdentifier.values()].flat(),
+    ...[...byBlock.values()].flat(),
+    ...byRecord.values(),
+    ...requests.map((r) => r.currentProfileId).filter((id): id is string => id !== null),
+  ]);
+  const { infos, blockedPairs } = await loadProfileInfos(tx, [...known]);
+  const tf: TermFrequency | undefined = matching.termFrequency.enabled
+    ? await loadTermFrequency(
+        tx,
+        matched.map((r) => r.keys!.features),
+      )
+    : undefined;
+
+  // 2. Decide record by record, so that later records of the batch see the earlier ones' outcome.
+  let created = 0;
+  const order = (id: string) => infos.get(id)?.order ?? Number.MAX_SAFE_INTEGER;
+  const groups = new ProfileGroups(order);
+  const createdProfileIds = new Set<string>();
+  const profileIds = new Map<string, string>();
+  const mergeEvidence = new Map<string, { trigger: MergePlan['trigger']; evidence: MatchEvidence[] }>();
+  const candidates: CandidatePlan[] = [];
+  const blocked = (a: string, b: string) => {
+    const x = groups.find(a);
+    const y = groups.find(b);
+    return [...blockedPairs].some((pair) => {
+      const [p, q] = pair.split('|').map((id) => groups.find(id));
+      return (p === x && q === y) || (p === y && q === x);
+    });
+  };
+
+  const newProfile = (features: PersonFeatures): string => {
+    const id = randomUUID();
+    createdProfileIds.add(id);
+    infos.set(id, {
+      id,
+      order: Number.MAX_SAFE_INTEGER - 1_000_000 + created++,
+      features,
+      emails: new Set(),
+      phones: new Set(),
+      perSource: new Map(),
+      size: 0,
+    });
+    return id;
+  };
+
+  for (const request of requests) {
+    if (!request.rematch || !request.keys) {
+      const linked =
+        byRecord.get(ref(request.source, request.externalId)) ??
+        request.links.map((l) => byRecord.get(ref(l.source, l.externalId))).find(Boolean);
+      const profileId = request.currentProfileId ?? linked ?? newProfile({});
+      profileIds.set(request.key, profileId);
+      remember(request, profileId);
+      continue;
+    }
+    const keysOf = request.keys;
+    const current = request.currentProfileId ? groups.find(request.currentProfileId) : null;
+    const origin = { source: request.source, externalId: request.externalId };
+
+    // Deterministic: links in either direction and declared identifiers.
+    const hard = new Map<string, MatchEvidence>();
+    const linkTargets = [
+      ref(request.source, request.externalId),
+      ...request.links.map((l) => ref(l.source, l.externalId)),
+    ];
+    for (const target of linkTargets) {
+      const profile = byRecord.get(target);
+      if (profile) hard.set(groups.find(profile), { rule: 'link', sourceRecord: origin });
+    }
+    for (const identifier of keysOf.declared) {
+      for (const profile of byIdentifier.get(idKey(identifier)) ?? []) {
+        hard.set(groups.find(profile), { rule: 'identifier', sourceRecord: origin, identifiers: [identifier] });
+      }
+    }
+    // Probabilistic: everyone sharing a contact point or a blocking key, scored.
+    const soft = new Set<string>();
+    for (const identifier of keysOf.contactPoints)
+      for (const p of byIdentifier.get(idKey(identifier)) ?? []) soft.add(groups.find(p));
+    for (const key of keysOf.blockingKeys) for (const p of byBlock.get(key) ?? []) soft.add(groups.find(p));
+    const scored = new Map<string, MatchScore>();
+    for (const profile of soft) {
+      if (profile === current || hard.has(profile)) continue;
+      const info = infos.get(profile);
+      if (!info || info.size === 0) continue;
+      scored.set(profile, scorePair(keysOf.features, comparable(info, keysOf.features), matching, tf));
+    }
+    const evidenceOf = (score: MatchScore): MatchEvidence => ({
+      rule: 'probabilistic',
+      sourceRecord: origin,
+      score: score.total,
+      comparisons: score.comparisons,
+      identifiers: keysOf.contactPoints,
+      thresholds: matching.thresholds,
+    });
+    // An exact email or phone is deterministic unless the rest contradicts it (a family inbox: names or birth
+    // dates that disagree) — then the score decides, like for any other candidate.
+    const sharesContactPoint = (profile: string) => {
+      const info = infos.get(profile)!;
+      return keysOf.contactPoints.some((c) => (c.type === 'email' ? info.emails : info.phones).has(c.value));
+    };
+    const contradicted = (score: MatchScore) =>
+      score.comparisons.some((c) => (c.field === 'name' || c.field === 'birthDate') && c.weight < 0);
+    const isAuto = (profile: string, score: MatchScore) =>
+      score.total >= matching.thresholds.autoMerge || (sharesContactPoint(profile) && !contradicted(score));
+    const auto = [
+      ...[...hard.entries()].map(([profile, evidence]) => ({ profile, evidence, score: Number.POSITIVE_INFINITY })),
+      ...[...scored.entries()]
+        .filter(([profile, s]) => isAuto(profile, s))
+        .map(([profile, s]) => ({ profile, evidence: evidenceOf(s), score: s.total })),
+    ].sort((a, b) => b.score - a.score || order(a.profile) - order(b.profile));
+    const autoProfiles = new Set(auto.map((a) => a.profile));
+
+    // Greedy, best evidence first: join every profile the guardrails allow; the rest go to the stewards.
+    const joined: string[] = current ? [current] : [];
+    const isNew = !request.currentProfileId;
+    const contact = request.objectType === 'contact';
+    for (const candidate of auto) {
+      const profile = groups.find(candidate.profile);
+      if (joined.includes(profile)) continue;
+      if (joined.some((j) => blocked(j, profile))) continue;
+      const guardrail =
+        joined.length === 0
+          ? undefined
+          : violatesGuardrails([...joined, profile], isNew && contact ? request.source : undefined);
+      if (joined.length === 0 && isNew && contact && exceedsSource(infos.get(profile)!, request.source)) {
+        candidates.push(
+          plan(request.key, profile, null, candidate, 'guardrail', `max_records_per_source:${request.source}`),
+        );
+        continue;
+      }
+      if (guardrail) {
+        candidates.push(plan(request.key, profile, joined[0], candidate, 'guardrail', guardrail));
+        continue;
+      }
+      joined.push(profile);
+      if (joined.length > 1) {
+        const entry = mergeEvidence.get(profile) ?? {
+          trigger: candidate.evidence.rule === 'link' ? 'link' : joined.length > 2 || isNew ? 'transitive' : 'auto',
+          evidence: [],
+        };
+        entry.evidence.push(candidate.evidence);
+        mergeEvidence.set(profile, entry);
+      }
+    }
+    let assigned: string;
+    if (joined.length === 0) assigned = newProfile(keysOf.features);
+    else assigned = joined.length === 1 ? joined[0] : groups.union(joined);
+    for (const profile of joined)
+      if (profile !== assigned && !mergeEvidence.has(profile))
+        mergeEvidence.set(profile, { trigger: 'transitive', evidence: [] });
+    profileIds.set(request.key, assigned);
+    remember(request, assigned);
+
+    for (const [profile, score] of scored) {
+      const root = groups.find(profile);
+      if (root === groups.find(assigned) || autoProfiles.has(profile)) continue;
+      if (score.total < matching.thresholds.review || blocked(root, assigned)) continue;
+      candidates.push(
+        plan(request.key, root, assigned, { evidence: evidenceOf(score), score: score.total }, 'review', 'review_band'),
+      );
+    }
+  }
+
+  function exceedsSource(info: ProfileInfo, source: string): boolean {
+    const limit = guardrails.maxRecordsPerSource[source];
+    return limit !== undefined && (info.perSource.get(source) ?? 0) + 1 > limit;
+  }
+
+  function violatesGuardrails(profiles: string[], addedSource?: string): string | undefined {
+    const total = new Map<string, number>();
+    let size = addedSource ? 1 : 0;
+    for (const profile of profiles) {
+      const info = infos.get(profile)!;
+      size += info.size;
+      for (const [source, n] of info.perSource) total.set(source, (total.get(source) ?? 0) + n);
+    }
+    if (addedSource) total.set(addedSource, (total.get(addedSource) ?? 0) + 1);
+    for (const [source, limit] of Object.entries(guardrails.maxRecordsPerSource)) {
+      if ((total.get(source) ?? 0) > limit) return `max_records_per_source:${source}`;
+    }
+    if (size > guardrails.maxClusterSize) return 'cluster_size';
+    return undefined;
+  }
+
+  function plan(
+    key: string,
+    profile: string,
+    other: string | null,
+    match: { evidence: MatchEvidence; score: number },
+    band: CandidatePlan['band'],
+    reason: string,
+  ): CandidatePlan {
+    return {
+      profileIds: [profile, other ?? ''],
+      sourceRecordKey: key,
+      score: Number.isFinite(match.score) ? match.score : 99,
+      band,
+      reason,
+      evidence: match.evidence,
+    };
+  }
+
+  /** Folds a decided record into its profile's in-memory picture for the batch's later records. */
+  function remember(request: IdentityRequest, profileId: string): void {
+    const info = infos.get(profileId);
+    if (!info) return;
+    if (!request.currentProfileId) {
+      info.size += 1;
+      if (request.objectType === 'contact')
+        info.perSource.set(request.source, (info.perSource.get(request.source) ?? 0) + 1);
+    }
+    const keysOf = request.keys;
+    if (!keysOf) return;
+    info.features = { ...keysOf.features, ...stripEmpty(info.features) };
+    for (const c of keysOf.contactPoints) {
+      (c.type === 'email' ? info.emails : info.phones).add(c.value);
+      const list = byIdentifier.get(idKey(c)) ?? [];
+      if (!list.includes(profileId)) byIdentifier.set(idKey(c), [...list, profileId]);
+    }
+    for (const d of keysOf.declared) {
+      const list = byIdentifier.get(idKey(d)) ?? [];
+      if (!list.includes(profileId)) byIdentifier.set(idKey(d), [...list, profileId]);
+    }
+    for (const key of keysOf.blockingKeys) {
+      const list = byBlock.get(key) ?? [];
+      if (!list.includes(profileId)) byBlock.set(key, [...list, profileId]);
+    }
+    for (const target of [
+      ref(request.source, request.externalId),
+      ...request.links.map((l) => ref(l.source, l.externalId)),
+    ]) {
+      if (!byRecord.has(target)) byRecord.set(target, profileId);
+    }
+  }
+
+  // 3. The outcome, with every id resolved to its group's survivor.
+  for (const [key, profile] of profileIds) profileIds.set(key, groups.find(profile));
+  const merges = new Map<string, MergePlan>();
+  for (const [absorbed, { trigger, evidence }] of mergeEvidence) {
+    const survivor = groups.find(absorbed);
+    if (survivor === absorbed) continue;
+    const plan = merges.get(survivor) ?? { survivorId: survivor, absorbedIds: [], trigger, evidence: [] };
+    plan.absorbedIds.push(absorbed);
+    plan.evidence.push(...evidence);
+    merges.set(survivor, plan);
+  }
+  // Created profiles absorbed into another within the batch were never written: nothing to merge for them.
+  for (const plan of merges.values()) {
+    for (const id of plan.absorbedIds.filter((id) => createdProfileIds.has(id))) createdProfileIds.delete(id);
+    plan.absorbedIds = plan.absorbedIds.filter(
+      (id) => !infos.get(id) || infos.get(id)!.order < Number.MAX_SAFE_INTEGER - 1_000_000,
+    );
+  }
+  const seen = new Set<string>();
+  const finalCandidates: CandidatePlan[] = [];
+  for (const candidate of candidates) {
+    const a = groups.find(candidate.profileIds[0]);
+    const b = groups.find(candidate.profileIds[1] || profileIds.get(candidate.sourceRecordKey)!);
+    if (a === b) continue;
+    const pair: [string, string] = a < b ? [a, b] : [b, a];
+    const key = pair.join('|');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    finalCandidates.push({ ...candidate, profileIds: pair });
+  }
+  for (const id of [...createdProfileIds]) if (groups.find(id) !== id) createdProfileIds.delete(id);
+  return {
+    profileIds,
+    createdProfileIds,
+    merges: [...merges.values()].filter((m) => m.absorbedIds.length > 0),
+    candidates: finalCandidates,
+  };
+}
+
+function stripEmpty(features: PersonFeatures): PersonFeatures {
+  return Object.fromEntries(
+    Object.entries(features).filter(([, v]) => v !== undefined && v !== null && v !== ''),
+  ) as PersonFeatures;
+}
+
+/** The profile as the record is compared with it: its golden values, with whichever of its emails and phones fits. */
+function comparable(info: ProfileInfo, record: PersonFeatures): PersonFeatures {
+  return {
+    ...info.features,
+    email: record.email && info.emails.has(record.email) ? record.email : (info.features.email ?? [...info.emails][0]),
+    phone: record.phone && info.phones.has(record.phone) ? record.phone : (info.features.phone ?? [...info.phones][0]),
+  };
+}

@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { systemContext } from '../../src/common/context';
+import { createDataSource } from '../../src/db/data-source';
+import { ChangeNotifier, createHubPubSub } from '../../src/feed/change-notifier';
+import { ingestBatch } from '../../src/ingest/ingest-batch';
+import { createLogger } from '../../src/logging/logger';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+const FIRST = ['Anna', 'Piotr', 'Maria', 'Jan', 'Ewa', 'Tomasz', 'Katarzyna', 'Michał', 'Agnieszka', 'Paweł'];
+const LAST = ['Nowak', 'Kowalski', 'Wiśniewski', 'Wójcik', 'Kowalczyk', 'Kamiński', 'Lewandowski', 'Zieliński'];
+
+/** Four records per person — one CRM contact, three MA records — that must end in one profile. */
+function recordsOf(people: number, tag: string) {
+  const records: { source: string; record: Record<string, unknown>; person: number }[] = [];
+  for (let p = 0; p < people; p++) {
+    const attributes = {
+      email: `person${p}.${tag}@example.com`,
+      firstName: FIRST[p % FIRST.length],
+      // Distinct people within and across runs (another run's person with the same name and birth date would
+      // rightly be taken for the same person).
+      lastName: `${LAST[p % LAST.length]}-${tag}-${p}`,
+      birthDate: `19${50 + (p % 50)}-0${1 + (p % 9)}-${tag === 'w16' ? 1 : 2}${p % 9}`,
+    };
+    records.push({
+      source: 'salesforce',
+      person: p,
+      record: { externalId: `${tag}-p${p}-crm`, updatedAt: '2026-11-01T10:00:00Z', attributes },
+    });
+    for (let r = 0; r < 3; r++) {
+      records.push({
+        source: 'hubspot',
+        person: p,
+        record: {
+          externalId: `${tag}-p${p}-ma${r}`,
+          updatedAt: `2026-11-0${2 + r}T10:00:00Z`,
+          attributes: { ...attributes, jobTitle: `Role ${r}` },
+        },
+      });
+    }
+  }
+  // Deterministic shuffle, so failures reproduce.
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  return records
+    .map((r) => ({ r, k: random() }))
+    .sort((a, b) => a.k - b.k)
+    .map(({ r }) => r);
+}
+
+async function assertOneProfilePerPerson(db: TestDatabase, tag: string, people: number): Promise<void> {
+  const rows: { person: string; profiles: number }[] = await db.dataSource.query(
+    `SELECT split_part(s.external_id, '-', 2) AS person, count(DISTINCT g.id)::int AS profiles
+       FROM source_record s JOIN golden_profile g ON g.id = s.profile_id AND g.status = 'active'
+      WHERE s.external_id LIKE $1 GROUP BY 1`,
+    [`${tag}-%`],
+  );
+  expect(rows).toHaveLength(people);
+  expect(rows.filter((r) => r.profiles !== 1)).toEqual([]);
+  const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM source_record WHERE external_id LIKE $1`, [
+    `${tag}-%`,
+  ]);
+  expect(n).toBe(people * 4);
+}
+
+describe('one person, one profile under concurrent writers (invariant 3)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => db.destroy());
+
+  it('holds with 16 concurrent writers on separate connections, without deadlocking', async () => {
+    const dataSource = createDataSource({ url: db.url, poolSize: 20 });
+    await dataSource.initialize();
+    try {
+      const ctx = systemContext(dataSource, createLogger('silent'), new ChangeNotifier(createHubPubSub()), 'test');
+      const queue = recordsOf(150, 'w16');
+      const writer = async () => {
+        for (let batch = queue.splice(0, 3); batch.length > 0; batch = queue.splice(0, 3)) {
+          for (const source of ['salesforce', 'hubspot']) {
+            const records = batch.filter((b) => b.source === source).map((b) => b.record);
+            if (records.length > 0) await ingestBatch(ctx, { source, records, transport: 'file' });
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, writer));
+    } finally {
+      await dataSource.destroy();
+    }
+    await assertOneProfilePerPerson(db, 'w16', 150);
+  }, 120000);
+
+  it('holds with two hub processes on one database', async () => {
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [path.resolve(__dirname, '../../bin/profile-hub.js'), 'serve'],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: db.url,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'warn',
+          NODE_ENV: 'test',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`second hub did not start: ${output}`)), 30000);
+      child.stdout!.on('data', (chunk) => {
+        output += chunk;
+        const ready = /profile-hub is ready: (http:\/\/\S+)\/graphql/.exec(output);
+        if (ready) {
+          clearTimeout(timer);
+          resolve(ready[1]);
+        }
+      });
+    });
+    const dataSource = createDataSource({ url: db.url, poolSize: 8 });
+    await dataSource.initialize();
+    try {
+      const ctx = systemContext(dataSource, createLogger('silent'), new ChangeNotifier(createHubPubSub()), 'test');
+      const queue = recordsOf(120, 'p2');
+      let turn = 0;
+      const writer = async () => {
+        for (let batch = queue.splice(0, 2); batch.length > 0; batch = queue.splice(0, 2)) {
+          for (const source of ['salesforce', 'hubspot']) {
+            const records = batch.filter((b) => b.source === source).map((b) => b.record);
+            if (records.length === 0) continue;
+            if (turn++ % 2 === 0) {
+              const res = await fetch(`${url}/ingest/${source}`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify(records),
+              });
+              expect(res.status).toBe(200);
+            } else {
+              await ingestBatch(ctx, { source, records, transport: 'file' });
+            }
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, writer));
+    } finally {
+      await dataSource.destroy();
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.on('exit', resolve));
+    }
+    await assertOneProfilePerPerson(db, 'p2', 120);
+  }, 120000);
+});
