@@ -6,6 +6,7 @@ import { openDatabase } from '../db/database';
 import { EmbeddedDatabaseError } from '../db/embedded-postgres';
 import { createLogger, type Logger } from '../logging/logger';
 import { startHub } from '../server/hub';
+import { registerExportCommand } from './export-command';
 import { registerImportCommand } from './import-command';
 
 function packageVersion(): string {
@@ -87,6 +88,7 @@ export function buildProgram(): Command {
     .option('--check', 'only report whether migrations are pending (exit code 3 if so)')
     .action(migrateCommand);
   registerImportCommand(program);
+  registerExportCommand(program);
   return program;
 }
 
