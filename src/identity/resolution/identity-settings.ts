@@ -29,7 +29,7 @@ export const DEFAULT_IDENTITY: IdentitySettings = {
     maxRecordsPerSource: { salesforce: 1, dynamics: 1 },
     sharedValueLimit: 5,
     maxClusterSize: 100,
-    maxBlockSize: 200,
+    maxBlockSize: 100,
     blockedValues: [],
   },
 };

@@ -28,19 +28,22 @@ export async function loadProfileInfos(
   const infos = new Map<string, ProfileInfo>();
   const blockedPairs = new Set<string>();
   if (ids.length === 0) return { infos, blockedPairs };
+  // Three set-based look-ups (each one index scan over the batch's candidates), not one sub-query per profile.
   const rows: Record<string, unknown>[] = await tx.manager.query(
-    `SELECT g.id, (extract(epoch FROM g.created_at) * 1000)::float8 AS created_ms, g.first_name, g.last_name,
-            g.birth_date::text AS birth_date, g.email, g.phone, g.address_line1, g.address_city,
-            g.address_postal_code, g.address_country,
-            coalesce((SELECT array_agg(DISTINCT i.value) FROM identifier i WHERE i.profile_id = g.id AND i.type = 'email'), '{}') AS emails,
-            coalesce((SELECT array_agg(DISTINCT i.value) FROM identifier i WHERE i.profile_id = g.id AND i.type = 'phone'), '{}') AS phones,
-            coalesce((SELECT jsonb_object_agg(x.source, x.n)
-                        FROM (SELECT s.source, count(*) AS n FROM source_record s
-                               WHERE s.profile_id = g.id AND NOT s.deleted AND s.object_type = 'contact'
-                               GROUP BY s.source) x), '{}') AS per_source,
-            (SELECT count(*)::int FROM source_record s WHERE s.profile_id = g.id AND NOT s.deleted) AS size
-       FROM golden_profile g
-      WHERE g.id = ANY($1::uuid[]) AND g.status = 'active'`,
+    `SELECT id, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms, first_name, last_name,
+            birth_date::text AS birth_date, email, phone, address_line1, address_city, address_postal_code,
+            address_country
+       FROM golden_profile WHERE id = ANY($1::uuid[]) AND status = 'active'`,
+    [ids],
+  );
+  const contactPoints: { profile_id: string; type: string; value: string }[] = await tx.manager.query(
+    `SELECT DISTINCT profile_id, type, value FROM identifier
+      WHERE profile_id = ANY($1::uuid[]) AND type IN ('email', 'phone')`,
+    [ids],
+  );
+  const counts: { profile_id: string; source: string; contacts: number; records: number }[] = await tx.manager.query(
+    `SELECT profile_id, source, count(*) FILTER (WHERE object_type = 'contact')::int AS contacts, count(*)::int AS records
+       FROM source_record WHERE profile_id = ANY($1::uuid[]) AND NOT deleted GROUP BY profile_id, source`,
     [ids],
   );
   for (const r of rows) {
@@ -61,13 +64,21 @@ export async function loadProfileInfos(
           country: text('address_country'),
         },
       },
-      emails: new Set(r.emails as string[]),
-      phones: new Set(r.phones as string[]),
-      perSource: new Map(
-        Object.entries(r.per_source as Record<string, string | number>).map(([k, v]) => [k, Number(v)]),
-      ),
-      size: r.size as number,
+      emails: new Set(),
+      phones: new Set(),
+      perSource: new Map(),
+      size: 0,
     });
+  }
+  for (const c of contactPoints) {
+    const info = infos.get(c.profile_id);
+    if (info) (c.type === 'email' ? info.emails : info.phones).add(c.value);
+  }
+  for (const c of counts) {
+    const info = infos.get(c.profile_id);
+    if (!info) continue;
+    if (c.contacts > 0) info.perSource.set(c.source, c.contacts);
+    info.size += c.records;
   }
   const pairs: { pa: string; pb: string }[] = await tx.manager.query(
     `SELECT DISTINCT a.profile_id AS pa, b.profile_id AS pb

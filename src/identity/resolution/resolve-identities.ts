@@ -53,6 +53,9 @@ export interface IdentityResolution {
   candidates: CandidatePlan[];
 }
 
+/** Most candidate profiles scored per record, best-sharing first. */
+const MAX_SCORED_CANDIDATES = 25;
+
 const ref = (source: string, externalId: string) => `${source}\u0000${externalId}`;
 const idKey = (i: MatchIdentifier) => `${i.type}\u0000${i.value}`;
 
@@ -166,12 +169,14 @@ export async function resolveIdentities(
   const profileIds = new Map<string, string>();
   const mergeEvidence = new Map<string, { trigger: MergePlan['trigger']; evidence: MatchEvidence[] }>();
   const candidates: CandidatePlan[] = [];
+  const pairs = [...blockedPairs].map((pair) => pair.split('|'));
   const blocked = (a: string, b: string) => {
+    if (pairs.length === 0) return false;
     const x = groups.find(a);
     const y = groups.find(b);
-    return [...blockedPairs].some((pair) => {
-      const [p, q] = pair.split('|').map((id) => groups.find(id));
-      return (p === x && q === y) || (p === y && q === x);
+    return pairs.some(([p, q]) => {
+      const [gp, gq] = [groups.find(p), groups.find(q)];
+      return (gp === x && gq === y) || (gp === y && gq === x);
     });
   };
 
@@ -220,10 +225,22 @@ export async function resolveIdentities(
       }
     }
     // Probabilistic: everyone sharing a contact point or a blocking key, scored.
-    const soft = new Set<string>();
+    // Candidates ranked by how much they share with the record (a contact point counts most); only the best
+    // are scored, so a broad block costs a bounded amount of work.
+    const shared = new Map<string, number>();
+    const share = (profile: string, weight: number) => {
+      const root = groups.find(profile);
+      shared.set(root, (shared.get(root) ?? 0) + weight);
+    };
     for (const identifier of keysOf.contactPoints)
-      for (const p of byIdentifier.get(idKey(identifier)) ?? []) soft.add(groups.find(p));
-    for (const key of keysOf.blockingKeys) for (const p of byBlock.get(key) ?? []) soft.add(groups.find(p));
+      for (const p of byIdentifier.get(idKey(identifier)) ?? []) share(p, 10);
+    for (const key of keysOf.blockingKeys) for (const p of byBlock.get(key) ?? []) share(p, 1);
+    const soft = new Set(
+      [...shared.entries()]
+        .sort((a, b) => b[1] - a[1] || order(a[0]) - order(b[0]))
+        .slice(0, MAX_SCORED_CANDIDATES)
+        .map(([profile]) => profile),
+    );
     const scored = new Map<string, MatchScore>();
     for (const profile of soft) {
       if (profile === current || hard.has(profile)) continue;
@@ -427,9 +444,18 @@ function stripEmpty(features: PersonFeatures): PersonFeatures {
 
 /** The profile as the record is compared with it: its golden values, with whichever of its emails and phones fits. */
 function comparable(info: ProfileInfo, record: PersonFeatures): PersonFeatures {
-  return {
-    ...info.features,
-    email: record.email && info.emails.has(record.email) ? record.email : (info.features.email ?? [...info.emails][0]),
-    phone: record.phone && info.phones.has(record.phone) ? record.phone : (info.features.phone ?? [...info.phones][0]),
-  };
+  const email =
+    record.email && info.emails.has(record.email) ? record.email : (info.features.email ?? [...info.emails][0]);
+  const phone =
+    record.phone && info.phones.has(record.phone) ? record.phone : (info.features.phone ?? [...info.phones][0]);
+  // The scorer caches its preparation per features object: hand it the same object while nothing differs.
+  const cached = comparableCache.get(info);
+  if (cached && cached.features === info.features && cached.value.email === email && cached.value.phone === phone) {
+    return cached.value;
+  }
+  const value = { ...info.features, email, phone };
+  comparableCache.set(info, { features: info.features, value });
+  return value;
 }
+
+const comparableCache = new WeakMap<ProfileInfo, { features: PersonFeatures; value: PersonFeatures }>();
