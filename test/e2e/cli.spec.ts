@@ -1,5 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { systemContext } from '../../src/common/context';
+import { ChangeNotifier, createHubPubSub } from '../../src/feed/change-notifier';
+import { ingestBatch } from '../../src/ingest/ingest-batch';
+import { createLogger } from '../../src/logging/logger';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const BIN = path.resolve(__dirname, '../../bin/profile-hub.js');
@@ -29,6 +33,55 @@ describe('the profile-hub command', () => {
     const result = cli(['serv']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/unknown command 'serv'/);
+  });
+
+  describe('export against DATABASE_URL', () => {
+    let db: TestDatabase;
+    beforeAll(async () => {
+      db = await createTestDatabase();
+      const ctx = systemContext(db.dataSource, createLogger('silent'), new ChangeNotifier(createHubPubSub()), 'test');
+      await ingestBatch(ctx, {
+        source: 'salesforce',
+        transport: 'file',
+        records: [
+          { externalId: 'c1', attributes: { email: 'ann@example.com', firstName: 'Ann', address: { city: 'Kraków' } } },
+        ],
+      });
+      await ingestBatch(ctx, {
+        source: 'hubspot',
+        transport: 'file',
+        records: [
+          { externalId: 'h1', attributes: { email: 'ann@example.com', firstName: 'Ann' } },
+          { externalId: 'h2', attributes: { email: 'bob@example.com' } },
+        ],
+      });
+    });
+    afterAll(async () => db.destroy());
+
+    it('prints one NDJSON line per source record with its profile, and the golden profiles', () => {
+      const links = cli(['export', 'links'], { DATABASE_URL: db.url });
+      expect(links.code).toBe(0);
+      const rows = links.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(rows).toHaveLength(3);
+      const byId = Object.fromEntries(rows.map((r: any) => [`${r.source}:${r.externalId}`, r.profileId]));
+      expect(byId['salesforce:c1']).toBe(byId['hubspot:h1']);
+      expect(byId['hubspot:h2']).not.toBe(byId['hubspot:h1']);
+      expect(links.stderr).toContain('exported 3 links');
+
+      const profiles = cli(['export', 'profiles', '--format', 'ndjson'], { DATABASE_URL: db.url });
+      const golden = profiles.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(golden).toHaveLength(2);
+      expect(golden.find((p: any) => p.id === byId['salesforce:c1'])).toMatchObject({
+        attributes: { email: 'ann@example.com', firstName: 'Ann', address: { city: 'Kraków' } },
+      });
+      expect(cli(['export', 'people'], { DATABASE_URL: db.url }).stderr).toMatch(/use "profiles" or "links"/);
+    });
   });
 
   describe('migrate against DATABASE_URL', () => {
