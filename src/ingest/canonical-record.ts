@@ -396,3 +396,18 @@ export function validateCanonicalRecord(
     throw error;
   }
 }
+
+/**
+ * An identifier value as ingest stores it (email lower-cased with an ASCII domain, phone in E.164, others
+ * trimmed), for look-ups by identifier; null when the value cannot be one.
+ */
+export function normaliseIdentifier(type: string, value: string, phoneRegion?: string): string | null {
+  try {
+    if (type === 'email') return normaliseEmail(value, '$');
+    if (type === 'phone') return normalisePhone(value, '$', phoneRegion);
+    return value.trim() || null;
+  } catch (error) {
+    if (error instanceof Rejection) return null;
+    throw error;
+  }
+}

@@ -4,6 +4,8 @@ import { clampFirst } from '../schema/connection.type';
 import { TimelineConnection } from '../schema/timeline.type';
 import { fromGlobalId, toGlobalId } from '../common/global-id';
 import { MergeEvent } from '../schema/merge.type';
+import { findProfileIdByIdentifier, findSourceRecord } from '../identity/queries/profile-reads';
+import { normaliseIdentifier } from '../ingest/canonical-record';
 import { GoldenField, Profile, SourceRecord } from '../schema/profile.type';
 import {
   profileGlobalId,
@@ -31,6 +33,32 @@ export class ProfileResolver {
     const target = followMerges ? await ctx.loaders.survivor.load(requested) : requested;
     const view = target ? await ctx.loaders.profile.load(target) : null;
     return view ? toProfile(view) : null;
+  }
+
+  @Query(() => Profile, {
+    nullable: true,
+    description: 'The profile holding an identifier: `email`, `phone` (normalised as on ingest) or a declared type.',
+  })
+  async profileByIdentifier(
+    @Arg('type') type: string,
+    @Arg('value') value: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Profile | null> {
+    const normalised = normaliseIdentifier(type, value, ctx.settings?.phoneRegion);
+    if (normalised === null) return null;
+    const id = await findProfileIdByIdentifier(ctx.dataSource, type, normalised);
+    const view = id ? await ctx.loaders.profile.load(id) : null;
+    return view ? toProfile(view) : null;
+  }
+
+  @Query(() => SourceRecord, { nullable: true, description: "One system's record, by that system's own id." })
+  async sourceRecord(
+    @Arg('source') source: string,
+    @Arg('externalId') externalId: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<SourceRecord | null> {
+    const view = await findSourceRecord(ctx.dataSource, source, externalId);
+    return view ? toSourceRecord(view) : null;
   }
 
   @FieldResolver(() => Profile, { nullable: true, description: 'The profile this one was merged into (its survivor).' })

@@ -284,6 +284,65 @@ describe('identity resolution through the real pipeline', () => {
     expect(history[0]).toMatchObject({ kind: 'unmerge', trigger: 'steward', reason: 'mother and daughter' });
   });
 
+  it('finds a profile by any identifier, normalised as on ingest, and a record by its source id', async () => {
+    const [a] = await ingest('salesforce', [
+      person(
+        { email: 'lookup.me@example.com', phone: '+48 602 111 222', firstName: 'Look', lastName: 'Up' },
+        { externalId: '003LOOKUP' },
+      ),
+    ]);
+    const byEmail = await graphql(
+      hub.url,
+      `
+        {
+          profileByIdentifier(type: "email", value: " Lookup.Me@EXAMPLE.com ") {
+            id
+          }
+        }
+      `,
+    );
+    expect(byEmail.data!.profileByIdentifier).toEqual({ id: a.profileId });
+    const byPhone = await graphql(
+      hub.url,
+      `
+        {
+          profileByIdentifier(type: "phone", value: "+48602111222") {
+            id
+          }
+        }
+      `,
+    );
+    expect(byPhone.data!.profileByIdentifier).toEqual({ id: a.profileId });
+    const nobody = await graphql(
+      hub.url,
+      `
+        {
+          profileByIdentifier(type: "email", value: "nobody@example.com") {
+            id
+          }
+        }
+      `,
+    );
+    expect(nobody.data!.profileByIdentifier).toBeNull();
+    const record = await graphql(
+      hub.url,
+      `
+        {
+          sourceRecord(source: "salesforce", externalId: "003LOOKUP") {
+            id
+            profileId
+            attributes
+          }
+        }
+      `,
+    );
+    expect(record.data!.sourceRecord).toMatchObject({
+      id: a.sourceRecordId,
+      profileId: a.profileId,
+      attributes: { firstName: 'Look' },
+    });
+  });
+
   it('refuses steward actions that make no sense, as typed results', async () => {
     const [a] = await ingest('salesforce', [person({ email: 'solo@example.com', firstName: 'Solo', lastName: 'Han' })]);
     const same = await graphql(

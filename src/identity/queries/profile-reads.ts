@@ -132,3 +132,28 @@ export async function findSourceRecordsByProfileIds(
   }
   return profileIds.map((id) => grouped.get(id) ?? []);
 }
+
+/** The profile holding an identifier (normalised as ingest normalises it), oldest first when several do. */
+export async function findProfileIdByIdentifier(ds: DataSource, type: string, value: string): Promise<string | null> {
+  const rows: { profile_id: string }[] = await ds.query(
+    `SELECT i.profile_id FROM identifier i JOIN golden_profile g ON g.id = i.profile_id AND g.status = 'active'
+      WHERE i.type = $1 AND i.value = $2 ORDER BY g.created_at, g.id LIMIT 1`,
+    [type, value],
+  );
+  return rows[0]?.profile_id ?? null;
+}
+
+/** One source record by the source's own key. */
+export async function findSourceRecord(
+  ds: DataSource,
+  source: string,
+  externalId: string,
+): Promise<SourceRecordView | null> {
+  const rows: { profile_id: string }[] = await ds.query(
+    `SELECT profile_id FROM source_record WHERE source = $1 AND external_id = $2`,
+    [source, externalId],
+  );
+  if (!rows[0]) return null;
+  const [records] = await findSourceRecordsByProfileIds(ds, [rows[0].profile_id]);
+  return records.find((r) => r.source === source && r.externalId === externalId) ?? null;
+}
