@@ -1,22 +1,11 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  Unique,
-  type Relation,
-} from 'typeorm';
-import { GoldenProfile } from './golden-profile.entity';
-import { SourceRecord } from './source-record.entity';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 /**
  * A blocking key of a source record for probabilistic matching: records that share a key are compared, all
  * others are not, which keeps matching far below O(n²). Recomputed whenever the record's attributes change.
- * The unique constraint leads with `source_record_id` so that it also serves "replace this record's keys" and
- * the cascade from `source_record`.
+ * The unique constraint leads with `source_record_id` so that it also serves "replace this record's keys".
+ * No foreign keys (migration LeanBlockingKeys): derived data, written by the thousand per batch and maintained
+ * by the code that owns it — replaced with their record, moved on merges, removed on erasure.
  */
 @Entity({ name: 'blocking_key' })
 @Unique('uq_blocking_key_source_record_key', ['sourceRecordId', 'key'])
@@ -30,23 +19,15 @@ export class BlockingKey {
   })
   id!: string;
 
-  /** Blocking function and value, e.g. `ln_sx:S530|by:1980` (Soundex of last name and birth year). */
+  /** Kind and value, e.g. `n:KFLSK:1980-03-05` (surname code and birth date); see `blockingKeys()`. */
   @Column({ type: 'text' })
   key!: string;
 
   @Column({ type: 'uuid' })
   profileId!: string;
 
-  @ManyToOne(() => GoldenProfile, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'profile_id', foreignKeyConstraintName: 'fk_blocking_key_profile' })
-  profile?: Relation<GoldenProfile>;
-
   @Column({ type: 'uuid' })
   sourceRecordId!: string;
-
-  @ManyToOne(() => SourceRecord, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'source_record_id', foreignKeyConstraintName: 'fk_blocking_key_source_record' })
-  sourceRecord?: Relation<SourceRecord>;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
