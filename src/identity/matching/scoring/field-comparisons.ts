@@ -103,7 +103,7 @@ function codes(p: PreparedFeatures): { first: string; last: string } {
 }
 
 /**
- * Name levels, tested in order: exact, swapped, nickname, similar, phonetic, initial, disagree. Needs first
+ * Name levels, tested in order: exact, swapped, nickname, similar, typo, phonetic, initial, disagree. Needs first
  * and last name on both sides, else `missing`.
  */
 export function compareName(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome {
@@ -120,6 +120,9 @@ export function compareName(a: PreparedFeatures, b: PreparedFeatures): FieldOutc
   const jwLast = lastAgrees ? 1 : jaroWinkler(a.last, b.last);
   if (jwFirst >= 0.94 && jwLast >= 0.94) {
     return { level: 'similar', detail: `Jaro-Winkler first ${fixed(jwFirst)}, last ${fixed(jwLast)}` };
+  }
+  if ((lastAgrees && jwFirst >= 0.85) || (givenNamesAgree(a.first, b.first) && jwLast >= 0.85)) {
+    return { level: 'typo', detail: `one name equal, the other Jaro-Winkler ${fixed(lastAgrees ? jwFirst : jwLast)}` };
   }
   const ca = codes(a);
   const cb = codes(b);

@@ -55,7 +55,7 @@ export interface MatchingConfig {
 
 /** The agreement levels of each field, in the order a comparison tests them. */
 export const MATCH_LEVELS = {
-  name: ['exact', 'swapped', 'nickname', 'similar', 'phonetic', 'initial', 'disagree'],
+  name: ['exact', 'swapped', 'nickname', 'similar', 'typo', 'phonetic', 'initial', 'disagree'],
   birthDate: ['exact', 'transposed', 'typo', 'year', 'disagree'],
   email: ['exact', 'localPart', 'similar', 'disagree', 'household'],
   phone: ['exact', 'last7', 'disagree', 'household'],
@@ -83,10 +83,10 @@ export const DEFAULT_MATCHING: MatchingConfig = deepFreeze({
   },
   levels: {
     name: {
-      // First and last name equal after folding (a token prefix counts: "Anna" / "Anna Maria"). m: 85% of
+      // First and last name equal after folding (a token prefix counts: "Anna" / "Anna Maria"). m: 81% of
       // one person's record pairs carry the same full name. u: ~1% of random pairs share a first name and
-      // ~0.1% a surname, so ~1e-5 share both. ≈ 16.4
-      exact: { m: 0.85, u: 1e-5 },
+      // ~0.1% a surname, so ~1e-5 share both. ≈ 16.3
+      exact: { m: 0.81, u: 1e-5 },
       // First and last name exchanged (forms that ask "name, surname" in the other order). ≈ 13.3
       swapped: { m: 0.01, u: 1e-6 },
       // Same surname, nickname-equivalent first names (Bob/Robert, Kasia/Katarzyna). u: surname (1e-3) × the
@@ -94,6 +94,9 @@ export const DEFAULT_MATCHING: MatchingConfig = deepFreeze({
       nickname: { m: 0.03, u: 1e-5 },
       // Jaro-Winkler ≥ 0.94 on both first and last name: typos (Kowalsky, Katarzina). ≈ 9.6
       similar: { m: 0.04, u: 5e-5 },
+      // One name equal, the other with a slip (Jaro-Winkler ≥ 0.85: William/Wijliam, Kowalski/Kowlaski): the
+      // commonest error of keyed data. u: a shared surname (1e-3) × first names that close by chance (~5%). ≈ 9.6
+      typo: { m: 0.04, u: 5e-5 },
       // Equal phonetic codes on both (Meier/Mayer, Zofia/Sophia): spelling drift, but more false friends. ≈ 7.6
       phonetic: { m: 0.02, u: 1e-4 },
       // Same surname, and one first name is just the other's initial ("J. Kowalski"). Abbreviating is as
@@ -102,7 +105,7 @@ export const DEFAULT_MATCHING: MatchingConfig = deepFreeze({
       initial: { m: 0.02, u: 5e-6 },
       // First names unrelated, or surnames differ (marriage, a sibling, another person). Two records of one
       // person rarely disagree like this once nicknames, typos and initials are levels of their own. ≈ −5.1
-      disagree: { m: 0.03, u: 0.99982 },
+      disagree: { m: 0.03, u: 0.99977 },
     },
     birthDate: {
       // m: birth dates are keyed once and rarely wrong; u: 1 in ~20,000 dates over 60 years of adults. ≈ 14.2
