@@ -92,34 +92,32 @@ export async function loadProfileInfos(
   return { infos, blockedPairs };
 }
 
-const TF_COUNT_CAP = 2000;
+const TERM_FREQUENCY_TTL_MS = 60_000;
+const termFrequencies = new WeakMap<object, { at: number; shares: Map<string, number> }>();
 
 /**
- * How common each first and last name of the batch is among active profiles, for the term-frequency
- * adjustment: agreeing on "Nowak" says less than agreeing on "Przybylski". One indexed query per batch.
+ * How common each surname is among profiles, for the term-frequency adjustment: agreeing on "Nowak" says less
+ * than agreeing on "Przybylski". Read from PostgreSQL's own column statistics (the most common values of
+ * `golden_profile.last_name` and their shares, kept by ANALYZE/autovacuum, 1,000 of them — see migration
+ * SurnameStatistics), refreshed once a minute per process: constant cost at any number of profiles. A surname
+ * that is not among the most common is rare, and keeps the default weight.
  */
-export async function loadTermFrequency(tx: TxContext, features: PersonFeatures[]): Promise<TermFrequency> {
-  // Last names only: they carry the family signal, and `ix_golden_profile_name_lower` serves exactly them.
-  const last = [...new Set(features.map((f) => f.lastName?.toLowerCase()).filter((v): v is string => !!v))];
-  const shares = new Map<string, number>();
-  if (last.length === 0) return () => undefined;
-  // The planner's estimate is plenty for a share, and costs nothing at a million profiles.
-  const [{ total }] = await tx.manager.query(
-    `SELECT greatest(reltuples, 1)::float8 AS total FROM pg_class WHERE oid = 'golden_profile'::regclass`,
-  );
-  // Counted up to a cap: past a few thousand holders a name is common, and counting every "Nowak" among a
-  // million profiles for every batch would make ingest cost grow with the database.
-  const rows: { value: string; n: number }[] = await tx.manager.query(
-    `SELECT v.value,
-            (SELECT count(*) FROM (SELECT 1 FROM golden_profile g
-                                    WHERE lower(g.last_name) = v.value AND g.status = 'active' LIMIT $2) x)::int AS n
-       FROM unnest($1::text[]) AS v(value)`,
-    [last, TF_COUNT_CAP],
-  );
-  const population = Math.max(
-    total,
-    rows.reduce((max, r) => Math.max(max, r.n), 1),
-  );
-  for (const row of rows) shares.set(foldName(row.value), row.n / population);
+export async function loadTermFrequency(tx: TxContext): Promise<TermFrequency> {
+  let entry = termFrequencies.get(tx.dataSource);
+  if (!entry || Date.now() - entry.at > TERM_FREQUENCY_TTL_MS) {
+    const rows: { vals: string[] | null; freqs: number[] | null }[] = await tx.manager.query(
+      `SELECT most_common_vals::text::text[] AS vals, most_common_freqs::float8[] AS freqs
+         FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'golden_profile' AND attname = 'last_name'`,
+    );
+    const shares = new Map<string, number>();
+    const { vals, freqs } = rows[0] ?? { vals: null, freqs: null };
+    (vals ?? []).forEach((value, i) => {
+      const folded = foldName(value);
+      shares.set(folded, (shares.get(folded) ?? 0) + (freqs?.[i] ?? 0));
+    });
+    entry = { at: Date.now(), shares };
+    termFrequencies.set(tx.dataSource, entry);
+  }
+  const { shares } = entry;
   return (field, folded) => (field === 'lastName' ? shares.get(folded) : undefined);
 }
