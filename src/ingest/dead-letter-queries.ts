@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ErrorCode, HubError } from '../common/hub-error';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../common/keyset-cursor';
 
 export interface DeadLetterView {
   id: string;
@@ -23,17 +23,6 @@ export interface DeadLetterListFilter {
   code?: string;
 }
 
-/** Opaque keyset cursor over (created_at in microseconds — JavaScript dates stop at milliseconds —, id). */
-const encode = (micros: string, id: string) => Buffer.from(`${micros}|${id}`).toString('base64url');
-
-function decode(cursor: string): [string, string] {
-  const [micros, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!micros || !id || !/^\d{1,20}$/.test(micros) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new HubError(ErrorCode.BadRequest, 'invalid cursor');
-  }
-  return [micros, id];
-}
-
 /** Dead letters, oldest first, a page at a time; the total counts the whole filter. */
 export async function listDeadLetters(
   ds: DataSource,
@@ -41,7 +30,7 @@ export async function listDeadLetters(
   first: number,
   after?: string | null,
 ): Promise<{ items: DeadLetterView[]; cursors: string[]; hasNextPage: boolean; totalCount: number }> {
-  const [afterAt, afterId] = after ? decode(after) : [null, null];
+  const [afterAt, afterId] = after ? decodeKeysetCursor(after) : [null, null];
   const params = [filter.status ?? null, filter.source ?? null, filter.code ?? null];
   const where = `($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR source = $2) AND ($3::text IS NULL OR error_code = $3)`;
   const rows: Record<string, unknown>[] = await ds.query(
@@ -74,7 +63,7 @@ export async function listDeadLetters(
   }));
   return {
     items,
-    cursors: page.map((row) => encode(row.micros as string, row.id as string)),
+    cursors: page.map((row) => encodeKeysetCursor(row.micros as string, row.id as string)),
     hasNextPage: rows.length > first,
     totalCount: count,
   };

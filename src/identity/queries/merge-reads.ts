@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ErrorCode, HubError } from '../../common/hub-error';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../../common/keyset-cursor';
 
 export interface MergeCandidateView {
   id: string;
@@ -32,15 +32,6 @@ export interface MergeEventView {
   createdAt: Date;
 }
 
-const encode = (micros: string, id: string) => Buffer.from(`${micros}|${id}`).toString('base64url');
-function decode(cursor: string): [string, string] {
-  const [micros, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!micros || !id || !/^\d{1,20}$/.test(micros) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new HubError(ErrorCode.BadRequest, 'invalid cursor');
-  }
-  return [micros, id];
-}
-
 /** The stewards' queue, oldest first, a page at a time. */
 export async function listMergeCandidates(
   ds: DataSource,
@@ -48,7 +39,7 @@ export async function listMergeCandidates(
   first: number,
   after?: string | null,
 ): Promise<{ items: MergeCandidateView[]; cursors: string[]; hasNextPage: boolean; totalCount: number }> {
-  const [micros, id] = after ? decode(after) : [null, null];
+  const [micros, id] = after ? decodeKeysetCursor(after) : [null, null];
   const rows: Record<string, unknown>[] = await ds.query(
     `SELECT *, (extract(epoch FROM created_at) * 1000000)::bigint::text AS micros FROM merge_candidate
       WHERE status = $1
@@ -60,7 +51,7 @@ export async function listMergeCandidates(
   const page = rows.slice(0, first);
   return {
     items: page.map(toCandidate),
-    cursors: page.map((r) => encode(r.micros as string, r.id as string)),
+    cursors: page.map((r) => encodeKeysetCursor(r.micros as string, r.id as string)),
     hasNextPage: rows.length > first,
     totalCount: count,
   };
