@@ -3,6 +3,7 @@ import type { TxContext } from '../../common/context';
 import { lockNames } from '../../db/advisory-locks';
 import { appendChangeEvents, type NewChangeEvent } from '../../feed/change-events';
 import { goldenChangeEvent, refreshGoldenProfiles } from '../survivorship/refresh-golden-profiles';
+import { findChainEnds } from '../queries/merge-reads';
 import { applyMerges } from './apply-merges';
 
 /** Why a steward's action did not happen; shown to the steward as is. */
@@ -17,16 +18,8 @@ export async function resolveSurvivor(
   tx: TxContext,
   profileId: string,
 ): Promise<{ id: string; status: string } | null> {
-  const rows: { id: string; status: string }[] = await tx.manager.query(
-    `WITH RECURSIVE chain(id, status, merged_into_id, depth) AS (
-       SELECT id, status, merged_into_id, 0 FROM golden_profile WHERE id = $1
-       UNION ALL
-       SELECT g.id, g.status, g.merged_into_id, c.depth + 1
-         FROM golden_profile g JOIN chain c ON g.id = c.merged_into_id WHERE c.depth < 50)
-     SELECT id, status FROM chain ORDER BY depth DESC LIMIT 1`,
-    [profileId],
-  );
-  return rows[0] ?? null;
+  const [end] = await findChainEnds(tx.manager, [profileId]);
+  return end;
 }
 
 async function finish(

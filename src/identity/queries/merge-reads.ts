@@ -111,17 +111,31 @@ export async function findMergeHistories(ds: DataSource, profileIds: readonly st
   return profileIds.map((id) => grouped.get(id) ?? []);
 }
 
-/** The active survivor of each id (itself when active), following merge chains; null when unknown. */
-export async function findSurvivorIds(ds: DataSource, ids: readonly string[]): Promise<(string | null)[]> {
-  const rows: { requested: string; survivor: string }[] = await ds.query(
-    `WITH RECURSIVE chain(requested, id, merged_into_id, depth) AS (
-       SELECT g.id, g.id, g.merged_into_id, 0 FROM golden_profile g WHERE g.id = ANY($1::uuid[])
+/** Anything that runs SQL: a DataSource, or a transaction's EntityManager. */
+type Queryable = Pick<DataSource, 'query'>;
+
+/**
+ * The end of each id's merge chain (itself when never merged), with its status; null when unknown. One query
+ * for any number of ids.
+ */
+export async function findChainEnds(
+  db: Queryable,
+  ids: readonly string[],
+): Promise<({ id: string; status: string } | null)[]> {
+  const rows: { requested: string; id: string; status: string }[] = await db.query(
+    `WITH RECURSIVE chain(requested, id, status, merged_into_id, depth) AS (
+       SELECT g.id, g.id, g.status, g.merged_into_id, 0 FROM golden_profile g WHERE g.id = ANY($1::uuid[])
        UNION ALL
-       SELECT c.requested, g.id, g.merged_into_id, c.depth + 1
+       SELECT c.requested, g.id, g.status, g.merged_into_id, c.depth + 1
          FROM chain c JOIN golden_profile g ON g.id = c.merged_into_id WHERE c.depth < 50)
-     SELECT DISTINCT ON (requested) requested, id AS survivor FROM chain ORDER BY requested, depth DESC`,
+     SELECT DISTINCT ON (requested) requested, id, status FROM chain ORDER BY requested, depth DESC`,
     [ids],
   );
-  const byId = new Map(rows.map((r) => [r.requested, r.survivor]));
+  const byId = new Map(rows.map((r) => [r.requested, { id: r.id, status: r.status }]));
   return ids.map((id) => byId.get(id) ?? null);
+}
+
+/** The active survivor of each id (itself when active), following merge chains; null when unknown. */
+export async function findSurvivorIds(ds: DataSource, ids: readonly string[]): Promise<(string | null)[]> {
+  return (await findChainEnds(ds, ids)).map((end) => end?.id ?? null);
 }
