@@ -2,7 +2,7 @@ import { DEFAULT_MATCHING, validateMatchingConfig, type MatchingConfig } from '.
 
 /**
  * How identity resolution behaves; the `identity` section of the rules file overrides any part.
- * @example { "identity": { "guardrails": { "maxRecordsPerSource": { "salesforce": 1 } }, "matching": { "thresholds": { "autoMerge": 12, "review": 6 } } } }
+ * @example { "identity": { "guardrails": { "maxRecordsPerSource": { "salesforce": 1 } }, "matching": { "thresholds": { "autoMerge": 26, "review": 20 } } } }
  */
 export interface IdentitySettings {
   matching: MatchingConfig;
