@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { toGlobalId } from '../common/global-id';
 import { loadConfig } from '../config/config';
 import { openDatabase } from '../db/database';
-import { nestAttributes, CORE_ATTRIBUTES, CORE_COLUMNS, type FlatAttributes } from '../identity/golden-attributes';
+import { GOLDEN_ATTRIBUTE_COLUMNS, goldenRowAttributes, nestAttributes } from '../identity/golden-attributes';
 import { createLogger } from '../logging/logger';
 
 const PAGE = 5000;
@@ -44,23 +44,17 @@ export async function exportLinks(ds: DataSource, out: Writable): Promise<number
 
 /** One NDJSON line per active golden profile, with its canonical attributes and version. */
 export async function exportProfiles(ds: DataSource, out: Writable): Promise<number> {
-  const columns = CORE_ATTRIBUTES.map((f) => CORE_COLUMNS[f]);
   let after: string | null = null;
   let count = 0;
   for (;;) {
     const rows: Record<string, unknown>[] = await ds.query(
-      `SELECT id, version, custom, updated_at, ${columns.map((c) => (c === 'birth_date' ? 'birth_date::text AS birth_date' : c)).join(', ')}
+      `SELECT id, version, custom, updated_at, ${GOLDEN_ATTRIBUTE_COLUMNS}
          FROM golden_profile WHERE status = 'active' AND ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,
       [after, PAGE],
     );
     if (rows.length === 0) return count;
     for (const row of rows) {
-      const flat: FlatAttributes = {};
-      for (const field of CORE_ATTRIBUTES) {
-        const value = row[CORE_COLUMNS[field]];
-        if (value !== null && value !== undefined) flat[field] = value as string;
-      }
-      const attributes = { ...nestAttributes(flat), custom: row.custom };
+      const attributes = { custom: {}, ...nestAttributes(goldenRowAttributes(row)) };
       await write(
         out,
         JSON.stringify({

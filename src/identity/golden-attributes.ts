@@ -44,8 +44,20 @@ export const CORE_COLUMNS: Record<CoreAttribute, string> = {
   'address.country': 'address_country',
 };
 
-export function isCoreAttribute(path: string): path is CoreAttribute {
-  return (CORE_ATTRIBUTES as readonly string[]).includes(path);
+/** The core attribute columns of `golden_profile` for a SELECT list (dates as `YYYY-MM-DD` text). */
+export const GOLDEN_ATTRIBUTE_COLUMNS = CORE_ATTRIBUTES.map((f) => CORE_COLUMNS[f])
+  .map((c) => (c === 'birth_date' ? 'birth_date::text AS birth_date' : c))
+  .join(', ');
+
+/** A `golden_profile` row (selected with `GOLDEN_ATTRIBUTE_COLUMNS` and `custom`) as flat attributes. */
+export function goldenRowAttributes(row: Record<string, unknown>): FlatAttributes {
+  const flat: FlatAttributes = {};
+  for (const field of CORE_ATTRIBUTES) {
+    const value = row[CORE_COLUMNS[field]];
+    if (value !== null && value !== undefined) flat[field] = value as string;
+  }
+  for (const [key, value] of Object.entries((row.custom as FlatAttributes | null) ?? {})) flat[`custom.${key}`] = value;
+  return flat;
 }
 
 /** Turns a flat attribute map back into the canonical nested shape (`address`, `custom`). */

@@ -57,11 +57,6 @@ export async function listMergeCandidates(
   };
 }
 
-export async function findMergeCandidate(ds: DataSource, id: string): Promise<MergeCandidateView | null> {
-  const rows: Record<string, unknown>[] = await ds.query(`SELECT * FROM merge_candidate WHERE id = $1`, [id]);
-  return rows[0] ? toCandidate(rows[0]) : null;
-}
-
 function toCandidate(r: Record<string, unknown>): MergeCandidateView {
   return {
     id: r.id as string,

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { CORE_ATTRIBUTES, CORE_COLUMNS, type FlatAttributes } from '../golden-attributes';
+import { GOLDEN_ATTRIBUTE_COLUMNS, goldenRowAttributes, type FlatAttributes } from '../golden-attributes';
 import type { FieldLineage } from '../survivorship/compute-golden';
 import type { StoredFieldLineage } from '../survivorship/refresh-golden-profiles';
 
@@ -34,15 +34,11 @@ export interface SourceRecordView {
   updatedAt: Date;
 }
 
-const PROFILE_COLUMNS = CORE_ATTRIBUTES.map((f) => CORE_COLUMNS[f])
-  .map((c) => (c === 'birth_date' ? 'birth_date::text AS birth_date' : c))
-  .join(', ');
-
 /** Loads golden profiles by id in one query; the result follows `ids` (null where unknown). */
 export async function findProfilesByIds(ds: DataSource, ids: readonly string[]): Promise<(ProfileView | null)[]> {
   const rows: Record<string, unknown>[] = await ds.query(
     `SELECT id, status, merged_into_id, version, custom, lineage, lead_score::float8 AS lead_score, lifecycle_stage,
-            created_at, updated_at, ${PROFILE_COLUMNS}
+            created_at, updated_at, ${GOLDEN_ATTRIBUTE_COLUMNS}
        FROM golden_profile WHERE id = ANY($1::uuid[])`,
     [ids],
   );
@@ -67,12 +63,7 @@ function toProfileView(
   row: Record<string, unknown>,
   sources: Map<string, { source: string; fieldUpdatedAt: Record<string, string> }>,
 ): ProfileView {
-  const attributes: FlatAttributes = {};
-  for (const field of CORE_ATTRIBUTES) {
-    const value = row[CORE_COLUMNS[field]];
-    if (value !== null && value !== undefined) attributes[field] = value as string;
-  }
-  for (const [key, value] of Object.entries((row.custom as FlatAttributes) ?? {})) attributes[`custom.${key}`] = value;
+  const attributes = goldenRowAttributes(row);
   return {
     id: row.id as string,
     status: row.status as ProfileStatus,

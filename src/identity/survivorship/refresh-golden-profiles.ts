@@ -1,7 +1,13 @@
 import type { TxContext } from '../../common/context';
 import type { NewChangeEvent } from '../../feed/change-events';
 import { sameValue } from '../../ingest/apply-patch';
-import { CORE_ATTRIBUTES, CORE_COLUMNS, type FlatAttributes } from '../golden-attributes';
+import {
+  CORE_ATTRIBUTES,
+  CORE_COLUMNS,
+  GOLDEN_ATTRIBUTE_COLUMNS,
+  goldenRowAttributes,
+  type FlatAttributes,
+} from '../golden-attributes';
 import { computeGolden, type FieldLineage, type GoldenValues, type SurvivorshipInput } from './compute-golden';
 
 export interface GoldenChange {
@@ -20,16 +26,6 @@ interface GoldenRow {
 
 const COLUMNS = CORE_ATTRIBUTES.map((f) => CORE_COLUMNS[f]);
 const COLUMN_TYPES = COLUMNS.map((c) => `${c} ${c === 'birth_date' ? 'date' : 'text'}`).join(', ');
-
-function currentAttributes(row: GoldenRow): FlatAttributes {
-  const flat: FlatAttributes = {};
-  for (const field of CORE_ATTRIBUTES) {
-    const value = row[CORE_COLUMNS[field]];
-    if (value !== null && value !== undefined) flat[field] = value as string;
-  }
-  for (const [key, value] of Object.entries(row.custom ?? {})) flat[`custom.${key}`] = value as FlatAttributes[string];
-  return flat;
-}
 
 /**
  * Lineage as stored: per field only the winning source record and the rule (`{ r, rule, pinned? }`). The value
@@ -93,7 +89,7 @@ export async function insertGoldenProfiles(
 export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[]): Promise<GoldenChange[]> {
   if (profileIds.length === 0) return [];
   const golden: GoldenRow[] = await tx.manager.query(
-    `SELECT id, version, custom, ${COLUMNS.map((c) => (c === 'birth_date' ? 'birth_date::text AS birth_date' : c)).join(', ')}
+    `SELECT id, version, custom, ${GOLDEN_ATTRIBUTE_COLUMNS}
        FROM golden_profile WHERE id = ANY($1::uuid[]) AND status = 'active' ORDER BY id FOR UPDATE`,
     [profileIds],
   );
@@ -124,7 +120,7 @@ export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[])
   const updates: Record<string, unknown>[] = [];
   for (const row of golden) {
     const next = computeGolden(byProfile.get(row.id) ?? []);
-    const before = currentAttributes(row);
+    const before = goldenRowAttributes(row);
     const fields = new Set([...Object.keys(before), ...Object.keys(next.attributes)]);
     const changedFields = [...fields].filter((f) => !sameValue(before[f], next.attributes[f])).sort();
     if (changedFields.length === 0) continue;
