@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TxContext } from '../common/context';
 import { lockNames } from '../db/advisory-locks';
-import { appendChangeEvents, type NewChangeEvent } from '../feed/change-events';
 import { applyMerges } from '../identity/merge/apply-merges';
 import { fileMergeCandidates } from '../identity/merge/merge-candidates';
 import { identityKeys } from '../identity/resolution/identity-keys';
@@ -9,8 +8,8 @@ import { DEFAULT_IDENTITY } from '../identity/resolution/identity-settings';
 import { resolveIdentities, type IdentityResolution } from '../identity/resolution/resolve-identities';
 import { resolveSurvivor } from '../identity/merge/steward-actions';
 import {
-  goldenChangeEvent,
   insertGoldenProfiles,
+  recordGoldenChanges,
   refreshGoldenProfiles,
 } from '../identity/survivorship/refresh-golden-profiles';
 import { applyPatch, type SourceRecordState } from './apply-patch';
@@ -273,25 +272,11 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
       evidence: c.evidence,
     })),
   );
-  const events: NewChangeEvent[] = [
-    ...goldenChanges.map((c) => goldenChangeEvent(c, originByProfile.get(c.profileId) ?? null)),
+  await recordGoldenChanges(tx, goldenChanges, (profileId) => originByProfile.get(profileId) ?? null, [
     ...mergeEvents,
     ...consentEvents,
     ...candidateEvents,
-  ];
-  const appended = await appendChangeEvents(tx, events);
-  tx.afterCommit(() => {
-    goldenChanges.forEach((change, i) =>
-      tx.notifier.profileChanged({
-        eventId: appended[i].id,
-        type: appended[i].type,
-        profileId: change.profileId,
-        version: change.version,
-        changedFields: change.changedFields,
-        occurredAt: appended[i].occurredAt,
-      }),
-    );
-  });
+  ]);
 
   for (const entry of entries) {
     const status = !entry.existing ? 'CREATED' : entry.changed ? 'UPDATED' : 'UNCHANGED';

@@ -176,6 +176,14 @@ describe('vertical slice: ingest → golden profile → query → subscription',
     const last = received[received.length - 1];
     expect(last).toMatchObject({ type: 'profile.updated', profileId, changedFields: ['firstName'] });
     expect(last.version).toBeGreaterThanOrEqual(2);
+    // The push carries the id of the committed outbox entry, so a client can resume the feed from it.
+    const [outbox] = await hub.db.dataSource.query(`SELECT type, payload FROM change_event WHERE id = $1`, [
+      last.eventId,
+    ]);
+    expect(outbox).toMatchObject({
+      type: 'profile.updated',
+      payload: { version: last.version, changedFields: ['firstName'] },
+    });
 
     const { data } = await graphql(hub.url, PROFILE, { id: profileId });
     expect(data!.profile.firstName).toBe(name);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TxContext } from '../../common/context';
 import { lockNames } from '../../db/advisory-locks';
 import { appendChangeEvents, type NewChangeEvent } from '../../feed/change-events';
-import { goldenChangeEvent, refreshGoldenProfiles } from '../survivorship/refresh-golden-profiles';
+import { recordGoldenChanges, refreshGoldenProfiles } from '../survivorship/refresh-golden-profiles';
 import { findChainEnds } from '../queries/merge-reads';
 import { applyMerges } from './apply-merges';
 
@@ -22,29 +22,11 @@ export async function resolveSurvivor(
   return end;
 }
 
-async function finish(
-  tx: TxContext,
-  events: NewChangeEvent[],
-  refresh: string[],
-  created: string[] = [],
-): Promise<void> {
-  const changes = await refreshGoldenProfiles(tx, refresh);
-  await appendChangeEvents(tx, [
-    ...events,
-    ...changes.map((c) => goldenChangeEvent(created.includes(c.profileId) ? { ...c, created: true } : c, null)),
-  ]);
-  tx.afterCommit(() => {
-    for (const change of changes) {
-      tx.notifier.profileChanged({
-        eventId: randomUUID(),
-        type: created.includes(change.profileId) ? 'profile.created' : 'profile.updated',
-        profileId: change.profileId,
-        version: change.version,
-        changedFields: change.changedFields,
-        occurredAt: new Date().toISOString(),
-      });
-    }
-  });
+async function finish(tx: TxContext, events: NewChangeEvent[], refresh: string[], created: string[] = []) {
+  const changes = (await refreshGoldenProfiles(tx, refresh)).map((c) =>
+    created.includes(c.profileId) ? { ...c, created: true } : c,
+  );
+  await recordGoldenChanges(tx, changes, () => null, events);
 }
 
 /** A steward merges two profiles: guardrails do not apply, do-not-merge pairs between them are lifted. */

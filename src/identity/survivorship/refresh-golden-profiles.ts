@@ -1,5 +1,5 @@
 import type { TxContext } from '../../common/context';
-import type { NewChangeEvent } from '../../feed/change-events';
+import { appendChangeEvents, type NewChangeEvent } from '../../feed/change-events';
 import { sameValue } from '../../ingest/apply-patch';
 import {
   CORE_ATTRIBUTES,
@@ -138,6 +138,34 @@ export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[])
     );
   }
   return changes;
+}
+
+/**
+ * Writes the golden changes (and any other events of the same transaction) to the outbox and, once the
+ * transaction has committed, pushes each golden change to live subscribers with its outbox id.
+ */
+export async function recordGoldenChanges(
+  tx: TxContext,
+  changes: GoldenChange[],
+  originOf: (profileId: string) => string | null,
+  others: NewChangeEvent[] = [],
+): Promise<void> {
+  const appended = await appendChangeEvents(tx, [
+    ...changes.map((c) => goldenChangeEvent(c, originOf(c.profileId))),
+    ...others,
+  ]);
+  tx.afterCommit(() => {
+    changes.forEach((change, i) =>
+      tx.notifier.profileChanged({
+        eventId: appended[i].id,
+        type: appended[i].type,
+        profileId: change.profileId,
+        version: change.version,
+        changedFields: change.changedFields,
+        occurredAt: appended[i].occurredAt,
+      }),
+    );
+  });
 }
 
 /** The outbox entry for a golden change. */
