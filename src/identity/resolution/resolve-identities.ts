@@ -392,23 +392,19 @@ export async function resolveIdentities(
     }
   }
 
-  // 3. The outcome, with every id resolved to its group's survivor.
+  // 3. The outcome, with every id resolved to its group's survivor. Profiles created and absorbed within
+  // this batch were never written: there is nothing to create or merge for them.
+  const createdInBatch = new Set(createdProfileIds);
+  for (const id of createdInBatch) if (groups.find(id) !== id) createdProfileIds.delete(id);
   for (const [key, profile] of profileIds) profileIds.set(key, groups.find(profile));
   const merges = new Map<string, MergePlan>();
   for (const [absorbed, { trigger, evidence }] of mergeEvidence) {
     const survivor = groups.find(absorbed);
-    if (survivor === absorbed) continue;
+    if (survivor === absorbed || createdInBatch.has(absorbed)) continue;
     const plan = merges.get(survivor) ?? { survivorId: survivor, absorbedIds: [], trigger, evidence: [] };
     plan.absorbedIds.push(absorbed);
     plan.evidence.push(...evidence);
     merges.set(survivor, plan);
-  }
-  // Created profiles absorbed into another within the batch were never written: nothing to merge for them.
-  for (const plan of merges.values()) {
-    for (const id of plan.absorbedIds.filter((id) => createdProfileIds.has(id))) createdProfileIds.delete(id);
-    plan.absorbedIds = plan.absorbedIds.filter(
-      (id) => !infos.get(id) || infos.get(id)!.order < Number.MAX_SAFE_INTEGER - 1_000_000,
-    );
   }
   const seen = new Set<string>();
   const finalCandidates: CandidatePlan[] = [];
@@ -422,11 +418,10 @@ export async function resolveIdentities(
     seen.add(key);
     finalCandidates.push({ ...candidate, profileIds: pair });
   }
-  for (const id of [...createdProfileIds]) if (groups.find(id) !== id) createdProfileIds.delete(id);
   return {
     profileIds,
     createdProfileIds,
-    merges: [...merges.values()].filter((m) => m.absorbedIds.length > 0),
+    merges: [...merges.values()],
     candidates: finalCandidates,
   };
 }
