@@ -93,31 +93,64 @@ export async function loadProfileInfos(
 }
 
 const TERM_FREQUENCY_TTL_MS = 60_000;
-const termFrequencies = new WeakMap<object, { at: number; shares: Map<string, number> }>();
+/** Without statistics, look again soon: the ANALYZE asked for in the background is usually done by then. */
+const NO_STATISTICS_TTL_MS = 5_000;
+/** Counting holders of a surname stops here: past a few thousand a name is common, whatever the exact number. */
+const TF_COUNT_CAP = 2000;
+const termFrequencies = new WeakMap<object, { at: number; shares: Map<string, number> | null; analyzed: boolean }>();
 
 /**
  * How common each surname is among profiles, for the term-frequency adjustment: agreeing on "Nowak" says less
  * than agreeing on "Przybylski". Read from PostgreSQL's own column statistics (the most common values of
  * `golden_profile.last_name` and their shares, kept by ANALYZE/autovacuum, 1,000 of them — see migration
- * SurnameStatistics), refreshed once a minute per process: constant cost at any number of profiles. A surname
- * that is not among the most common is rare, and keeps the default weight.
+ * SurnameStatistics), refreshed once a minute per process: constant cost at any number of profiles; a surname
+ * not among the most common is rare and keeps the default weight. A table with no statistics yet (young, or
+ * bulk-loaded since its last ANALYZE) has the batch's surnames counted directly, capped, while an ANALYZE runs
+ * in the background — without the adjustment, people who share a common name and a city would merge.
  */
-export async function loadTermFrequency(tx: TxContext): Promise<TermFrequency> {
+export async function loadTermFrequency(tx: TxContext, features: PersonFeatures[]): Promise<TermFrequency> {
   let entry = termFrequencies.get(tx.dataSource);
-  if (!entry || Date.now() - entry.at > TERM_FREQUENCY_TTL_MS) {
+  if (!entry || Date.now() - entry.at > (entry.shares ? TERM_FREQUENCY_TTL_MS : NO_STATISTICS_TTL_MS)) {
     const rows: { vals: string[] | null; freqs: number[] | null }[] = await tx.manager.query(
       `SELECT most_common_vals::text::text[] AS vals, most_common_freqs::float8[] AS freqs
          FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'golden_profile' AND attname = 'last_name'`,
     );
-    const shares = new Map<string, number>();
     const { vals, freqs } = rows[0] ?? { vals: null, freqs: null };
-    (vals ?? []).forEach((value, i) => {
-      const folded = foldName(value);
-      shares.set(folded, (shares.get(folded) ?? 0) + (freqs?.[i] ?? 0));
-    });
-    entry = { at: Date.now(), shares };
+    let shares: Map<string, number> | null = null;
+    if (vals && vals.length > 0) {
+      shares = new Map();
+      vals.forEach((value, i) => shares!.set(foldName(value), (shares!.get(foldName(value)) ?? 0) + (freqs?.[i] ?? 0)));
+    }
+    entry = { at: Date.now(), shares, analyzed: entry?.analyzed ?? false };
     termFrequencies.set(tx.dataSource, entry);
   }
-  const { shares } = entry;
+  if (entry.shares) {
+    const shares = entry.shares;
+    return (field, folded) => (field === 'lastName' ? shares.get(folded) : undefined);
+  }
+  if (!entry.analyzed) {
+    entry.analyzed = true;
+    tx.dataSource
+      .query('ANALYZE golden_profile')
+      .catch((error: unknown) =>
+        tx.logger.warn({ err: error }, 'could not analyse golden_profile for surname frequencies'),
+      );
+  }
+  return countTermFrequency(tx, features);
+}
+
+async function countTermFrequency(tx: TxContext, features: PersonFeatures[]): Promise<TermFrequency> {
+  const last = [...new Set(features.map((f) => f.lastName?.toLowerCase()).filter((v): v is string => !!v))];
+  if (last.length === 0) return () => undefined;
+  const rows: { value: string; n: number; population: number }[] = await tx.manager.query(
+    `SELECT v.value,
+            (SELECT count(*) FROM (SELECT 1 FROM golden_profile g
+                                    WHERE lower(g.last_name) = v.value AND g.status = 'active' LIMIT $2) x)::int AS n,
+            (SELECT count(*) FROM golden_profile WHERE status = 'active')::int AS population
+       FROM unnest($1::text[]) AS v(value)`,
+    [last, TF_COUNT_CAP],
+  );
+  const shares = new Map<string, number>();
+  for (const row of rows) if (row.n > 0) shares.set(foldName(row.value), row.n / Math.max(row.population, 1));
   return (field, folded) => (field === 'lastName' ? shares.get(folded) : undefined);
 }

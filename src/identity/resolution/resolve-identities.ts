@@ -154,7 +154,12 @@ export async function resolveIdentities(
     ...requests.map((r) => r.currentProfileId).filter((id): id is string => id !== null),
   ]);
   const { infos, blockedPairs } = await loadProfileInfos(tx, [...known]);
-  const tf: TermFrequency | undefined = matching.termFrequency.enabled ? await loadTermFrequency(tx) : undefined;
+  const tf: TermFrequency | undefined = matching.termFrequency.enabled
+    ? await loadTermFrequency(
+        tx,
+        matched.map((r) => r.keys!.features),
+      )
+    : undefined;
 
   // 2. Decide record by record, so that later records of the batch see the earlier ones' outcome.
   let created = 0;
