@@ -63,22 +63,24 @@ export interface BenchRecord {
 }
 
 /** The errors the generator can put into a record (each listed once per record it touched). */
-export type ErrorKind =
-  | 'typo'
-  | 'ocr'
-  | 'keyboard'
-  | 'nickname'
-  | 'swappedNames'
-  | 'missingField'
-  | 'changedEmail'
-  | 'emailTypo'
-  | 'diacriticsDropped'
-  | 'upperCase'
-  | 'secondSurnameDropped'
-  | 'birthDateSlip'
-  | 'previousAddress'
-  | 'addressVariant'
-  | 'sharedEmail';
+export const ERROR_KINDS = [
+  'typo',
+  'ocr',
+  'keyboard',
+  'nickname',
+  'swappedNames',
+  'missingField',
+  'changedEmail',
+  'emailTypo',
+  'diacriticsDropped',
+  'upperCase',
+  'secondSurnameDropped',
+  'birthDateSlip',
+  'previousAddress',
+  'addressVariant',
+  'sharedEmail',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 export interface GeneratedRecord {
   record: BenchRecord;

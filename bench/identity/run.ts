@@ -19,6 +19,7 @@ import {
   generate,
   type BenchRecord,
   type Country,
+  ERROR_KINDS,
   type ErrorKind,
   type GeneratedData,
   type GeneratedRecord,
@@ -246,24 +247,6 @@ async function readOutcome(dataSource: DataSource): Promise<Outcome> {
 }
 
 // ── quality ──────────────────────────────────────────────────────────────────────────────────────────────────
-
-const ERROR_KINDS: ErrorKind[] = [
-  'typo',
-  'ocr',
-  'keyboard',
-  'nickname',
-  'swappedNames',
-  'missingField',
-  'changedEmail',
-  'emailTypo',
-  'diacriticsDropped',
-  'upperCase',
-  'secondSurnameDropped',
-  'birthDateSlip',
-  'previousAddress',
-  'addressVariant',
-  'sharedEmail',
-];
 
 interface Quality {
   ingest: IngestRun & { recordsPerSecond: number };

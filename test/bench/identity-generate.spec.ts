@@ -10,6 +10,7 @@ import {
   keyboardSlip,
   ocrSlip,
   typo,
+  ERROR_KINDS,
   type ErrorKind,
   type ErrorRates,
 } from '../../bench/identity/generate';
@@ -119,23 +120,7 @@ describe('the identity benchmark generator', () => {
   it('puts every kind of error into the data at about its rate', () => {
     const counts = new Map<ErrorKind, number>();
     for (const r of data.records) for (const kind of r.errors) counts.set(kind, (counts.get(kind) ?? 0) + 1);
-    const kinds: ErrorKind[] = [
-      'typo',
-      'ocr',
-      'keyboard',
-      'nickname',
-      'swappedNames',
-      'missingField',
-      'changedEmail',
-      'emailTypo',
-      'diacriticsDropped',
-      'upperCase',
-      'secondSurnameDropped',
-      'birthDateSlip',
-      'previousAddress',
-      'addressVariant',
-      'sharedEmail',
-    ];
+    const kinds = ERROR_KINDS;
     expect(kinds.filter((kind) => !counts.get(kind))).toEqual([]);
     const share = (kind: ErrorKind) => (counts.get(kind) ?? 0) / data.records.length;
     expect(share('swappedNames')).toBeGreaterThan(0.01);
