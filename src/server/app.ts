@@ -140,14 +140,7 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
       {
         config,
         rules,
-        context: (res) => ({
-          requestId: res.locals.requestId,
-          actor: 'anonymous',
-          logger: res.locals.logger,
-          dataSource,
-          notifier,
-          settings,
-        }),
+        context: (res) => makeContext(res.locals.requestId, res.locals.logger),
       },
       logger,
     ),
