@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError } from 'commander';
@@ -42,7 +43,13 @@ function positive(value: string): number {
 }
 
 /** A fresh database: a new one on DATABASE_URL's server, else a throw-away embedded PostgreSQL. */
-async function freshDatabase(): Promise<{ url: string; description: string; dispose(): Promise<void> }> {
+async function freshDatabase(): Promise<{
+  url: string;
+  description: string;
+  /** The server runs on this machine (its processes' CPU can be read from /proc). */
+  local: boolean;
+  dispose(): Promise<void>;
+}> {
   if (process.env.DATABASE_URL) {
     const admin = new URL(process.env.DATABASE_URL);
     admin.pathname = '/postgres';
@@ -62,6 +69,7 @@ async function freshDatabase(): Promise<{ url: string; description: string; disp
     return {
       url: url.toString(),
       description: `database ${name} on DATABASE_URL's server`,
+      local: ['localhost', '127.0.0.1', '[::1]'].includes(admin.hostname),
       dispose: () => withAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
     };
   }
@@ -72,6 +80,7 @@ async function freshDatabase(): Promise<{ url: string; description: string; disp
   return {
     url: embedded.url,
     description: 'embedded PostgreSQL, ephemeral (fsync, synchronous_commit and full_page_writes off)',
+    local: true,
     dispose: () => embedded.stop(),
   };
 }
@@ -151,6 +160,33 @@ function instrumentQueries() {
   };
 }
 
+// ── CPU split (bench only): Node.js from process.cpuUsage, PostgreSQL from /proc when the server is local ──────
+
+/** CPU seconds (user + system) of every process of the server, by pid; empty when /proc cannot tell. */
+async function serverCpu(dataSource: DataSource): Promise<Map<number, number>> {
+  const cpu = new Map<number, number>();
+  const ticks = 100; // USER_HZ on Linux
+  try {
+    const rows: { pid: number }[] = await dataSource.query(`SELECT pid FROM pg_stat_activity`);
+    const pids = new Set(rows.map((r) => r.pid));
+    for (const pid of pids) {
+      const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / ticks);
+    }
+  } catch {
+    cpu.clear();
+  }
+  return cpu;
+}
+
+function cpuBetween(before: Map<number, number>, after: Map<number, number>): number | null {
+  if (after.size === 0) return null;
+  let seconds = 0;
+  for (const [pid, value] of after) seconds += value - (before.get(pid) ?? 0);
+  return seconds;
+}
+
 // ── the two measurements ─────────────────────────────────────────────────────────────────────────────────────
 
 async function baseline(dataSource: DataSource, records: SyntheticRecord[], batchSize: number): Promise<number> {
@@ -173,12 +209,18 @@ async function pipeline(
   batchSize: number,
   onBatch: (index: number, total: number) => void,
   concurrency = 1,
-): Promise<{ ms: number; outcomes: Record<IngestOutcome['status'], number>; rejections: Map<string, number> }> {
+): Promise<{
+  ms: number;
+  nodeCpuMs: number;
+  outcomes: Record<IngestOutcome['status'], number>;
+  rejections: Map<string, number>;
+}> {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'silent', { command: 'bench' });
   const ctx = systemContext(dataSource, logger, new ChangeNotifier(createHubPubSub()), 'bench');
   const totals = { CREATED: 0, UPDATED: 0, UNCHANGED: 0, DUPLICATE: 0, REJECTED: 0 };
   const rejections = new Map<string, number>();
   const all = batches(records, batchSize);
+  const cpu = process.cpuUsage();
   const started = performance.now();
   // Batches in flight at once, as `profile-hub import --concurrency` runs them: while PostgreSQL works on one,
   // Node validates and patches the next. Per-field last-writer-wins makes the result independent of the order.
@@ -194,7 +236,9 @@ async function pipeline(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { ms: performance.now() - started, outcomes: totals, rejections };
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { ms, nodeCpuMs: (used.user + used.system) / 1000, outcomes: totals, rejections };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -220,6 +264,7 @@ async function main(argv: string[]): Promise<void> {
     const [{ server_version: serverVersion }] = await dataSource.query('SHOW server_version');
 
     const baselineMs = await baseline(dataSource, mix.records, options.batchSize);
+    const serverBefore = database.local ? await serverCpu(dataSource) : new Map<number, number>();
     instrument?.start();
     const run = await pipeline(
       dataSource,
@@ -229,6 +274,7 @@ async function main(argv: string[]): Promise<void> {
       options.concurrency,
     );
     instrument?.stop();
+    const serverCpuS = database.local ? cpuBetween(serverBefore, await serverCpu(dataSource)) : null;
 
     const [profiles] = await dataSource.query(
       `SELECT (SELECT count(*)::int FROM golden_profile) AS "goldenProfiles",
@@ -252,6 +298,8 @@ async function main(argv: string[]): Promise<void> {
       baseline: { ms: Math.round(baselineMs), recordsPerSecond: rate(baselineMs) },
       pipeline: {
         ms: Math.round(run.ms),
+        nodeCpuMs: Math.round(run.nodeCpuMs),
+        postgresCpuMs: serverCpuS === null ? null : Math.round(serverCpuS * 1000),
         recordsPerSecond: rate(run.ms),
         outcomes: run.outcomes,
         rejections: Object.fromEntries(run.rejections),
@@ -286,6 +334,8 @@ async function main(argv: string[]): Promise<void> {
         `${n(mix.counts.updates)} updates, ${n(mix.counts.replays)} event replays; ${n(mix.counts.people)} people`,
       `  baseline   ${n(result.baseline.recordsPerSecond)} records/s  (${(baselineMs / 1000).toFixed(2)} s: INSERT … SELECT FROM jsonb_to_recordset into one unindexed table)`,
       `  pipeline   ${n(result.pipeline.recordsPerSecond)} records/s  (${(run.ms / 1000).toFixed(2)} s: ingestBatch — validate, replays, patch, resolve, golden, outbox)`,
+      `             CPU during it: Node.js ${(run.nodeCpuMs / 1000).toFixed(2)} s (all threads, GC included)` +
+        (serverCpuS === null ? '' : `, PostgreSQL ${serverCpuS.toFixed(2)} s (server processes)`),
       `  ratio      pipeline/baseline ${result.ratio.toFixed(3)} (the pipeline takes ${(run.ms / baselineMs).toFixed(1)}× as long)`,
       `  outcomes   ${Object.entries(run.outcomes)
         .map(([status, count]) => `${status.toLowerCase()} ${n(count)}`)
