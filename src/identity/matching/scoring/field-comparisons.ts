@@ -1,5 +1,6 @@
 import { jaroWinkler } from '../compare/jaro-winkler';
-import { areNicknameEquivalent } from '../compare/nicknames';
+import { editDistance } from '../compare/edit-distance';
+import { areNicknameEquivalent, canonicalGivenNames } from '../compare/nicknames';
 import { fold, normalisePostalCode, normaliseStreetLine } from '../compare/normalise';
 import { phoneticCode } from '../compare/phonetic';
 import { isJunkLocalPart } from '../junk-values';
@@ -132,7 +133,45 @@ export function compareName(a: PreparedFeatures, b: PreparedFeatures): FieldOutc
   if (lastAgrees && fa[0] === fb[0] && Math.min(fa.length, fb.length) === 1) {
     return { level: 'initial', detail: 'one first name is the initial of the other' };
   }
+  // Two slips at once (a nickname and a mistyped surname, typos in both names, swapped names with a typo):
+  // each name still agrees on its own, so the pair is not read as two people of one household.
+  const straight = closeFirstNames(fa, fb) && closeSurnames(a.last, b.last);
+  const crossed = closeFirstNames(firstToken(a.last), fb) && closeSurnames(a.first, b.last);
+  if (straight || crossed) {
+    const one = straight && (lastAgrees || givenNamesAgree(a.first, b.first));
+    if (one) return { level: 'typo', detail: 'one name equal, the other with a slip' };
+    return { level: 'similar', detail: crossed && !straight ? 'names exchanged, with slips' : 'both names with slips' };
+  }
   return { level: 'disagree' };
+}
+
+/**
+ * Whether two folded names are one name with a slip: Jaro-Winkler ≥ 0.88, or one edit for names of four letters
+ * or more (two from six), or the same phonetic code (also from four). Names shorter than three letters only match exactly, so
+ * that Ola and Ela, or Jan and Jon, stay two names.
+ */
+export function closeNames(a: string, b: string): boolean {
+  if (a === b) return a !== '';
+  const shorter = Math.min(a.length, b.length);
+  if (shorter < 3) return false;
+  if (shorter >= 4 && editDistance(a, b, 2) <= (shorter >= 6 ? 2 : 1)) return true;
+  if (jaroWinkler(a, b) >= 0.88) return true;
+  if (shorter < 4) return false;
+  const code = phoneticCode(a);
+  return code !== '' && code === phoneticCode(b);
+}
+
+/** First names close by `closeNames`, also through the nickname table (Elizaheth / Betty). */
+function closeFirstNames(a: string, b: string): boolean {
+  if (closeNames(a, b) || areNicknameEquivalent(a, b)) return true;
+  const ca = canonicalGivenNames(a);
+  const cb = canonicalGivenNames(b);
+  return ca.some((x) => cb.some((y) => closeNames(x, y)));
+}
+
+/** Surnames close by `closeNames`, or agreeing by their tokens (a second surname dropped). */
+function closeSurnames(a: string, b: string): boolean {
+  return surnamesAgree(a, b) || closeNames(a, b);
 }
 
 /** Birth date levels: exact, transposed, typo, year, disagree. */
@@ -157,7 +196,21 @@ function differentDigits(a: string, b: string): number {
   return n;
 }
 
-/** Email levels: exact, localPart, similar, disagree. */
+/**
+ * Whether a mailbox name is just the person's name (`anna.nowak`, `nowak_anna`, `a.nowak`, `annanowak`): then
+ * two people of one name share it at different providers, and it says no more than the names already do.
+ */
+function spellsName(local: string, p: PreparedFeatures): boolean {
+  const letters = local.replace(/[._-]/g, '');
+  if (letters === '' || /[^a-z]/.test(letters)) return false;
+  const first = firstToken(p.first).replace(/[^a-z]/g, '');
+  const last = p.last.replace(/[^a-z]/g, '');
+  if (first === '' && last === '') return false;
+  const spellings = [first + last, last + first, first[0] + last, last + first[0], first, last, first + last[0]];
+  return spellings.some((s) => s !== '' && s !== 'undefined' && letters === s);
+}
+
+/** Email levels: exact, localPart, nameLocalPart, similar, disagree. */
 export function compareEmail(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome {
   const x = a.email;
   const y = b.email;
@@ -168,9 +221,19 @@ export function compareEmail(a: PreparedFeatures, b: PreparedFeatures): FieldOut
   if (x.base.length < 4 || y.base.length < 4 || isJunkLocalPart(x.base) || isJunkLocalPart(y.base)) {
     return { level: 'disagree' };
   }
-  if (x.base === y.base) return { level: 'localPart', detail: 'same local part at another domain' };
+  if (x.base === y.base) {
+    if (spellsName(x.base, a) || spellsName(x.base, b)) {
+      return { level: 'nameLocalPart', detail: 'same local part at another domain, spelled from the name alone' };
+    }
+    return { level: 'localPart', detail: 'same local part at another domain' };
+  }
   const similarity = jaroWinkler(x.base, y.base);
-  if (similarity >= 0.9) return { level: 'similar', detail: `Jaro-Winkler of local parts ${fixed(similarity)}` };
+  if (similarity >= 0.9) {
+    if ((spellsName(x.base, a) || spellsName(x.base, b)) && (spellsName(y.base, a) || spellsName(y.base, b))) {
+      return { level: 'nameLocalPart', detail: 'local parts alike, both spelled from the name alone' };
+    }
+    return { level: 'similar', detail: `Jaro-Winkler of local parts ${fixed(similarity)}` };
+  }
   return { level: 'disagree' };
 }
 

@@ -57,7 +57,7 @@ export interface MatchingConfig {
 export const MATCH_LEVELS = {
   name: ['exact', 'swapped', 'nickname', 'similar', 'typo', 'phonetic', 'initial', 'disagree'],
   birthDate: ['exact', 'transposed', 'typo', 'year', 'disagree'],
-  email: ['exact', 'localPart', 'similar', 'disagree', 'household'],
+  email: ['exact', 'localPart', 'nameLocalPart', 'similar', 'disagree', 'household'],
   phone: ['exact', 'last7', 'disagree', 'household'],
   address: ['exact', 'similar', 'disagree', 'household'],
   postalCode: ['exact', 'prefix', 'disagree', 'household'],
@@ -123,12 +123,15 @@ export const DEFAULT_MATCHING: MatchingConfig = deepFreeze({
       // People have several addresses, so two records of one person share theirs 60% of the time; u allows
       // for shared inboxes that the junk list does not catch. ≈ 15.9
       exact: { m: 0.6, u: 1e-5 },
-      // Same local part (≥ 4 characters, not a role) at another provider: jan.kowalski@gmail / @wp.pl. ≈ 9
-      localPart: { m: 0.05, u: 1e-4 },
+      // Same local part (≥ 4 characters, not a role) at another provider: jan.kowalski77@gmail / @wp.pl. ≈ 8.2
+      localPart: { m: 0.03, u: 1e-4 },
+      // The same, but the local part is just the name (anna.nowak, a.nowak): every Anna Nowak may own one, so it
+      // adds little to a name agreement that is scored already. ≈ 1
+      nameLocalPart: { m: 0.02, u: 0.01 },
       // Local parts with Jaro-Winkler ≥ 0.9 (jan.kowalski / jan.kowalsky). ≈ 5.6
       similar: { m: 0.05, u: 1e-3 },
       // Different addresses: weak evidence against, because one person has several. ≈ −1.7
-      disagree: { m: 0.3, u: 0.99889 },
+      disagree: { m: 0.3, u: 0.98889 },
       // The same address of two household members (a family inbox): u is how often different people of
       // one household share one. ≈ 4.9
       household: { m: 0.6, u: 0.02 },

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { PersonFeatures } from '../person-features';
+import { closeNames } from './field-comparisons';
 import { DEFAULT_MATCHING, scorePair, type Comparison, type TermFrequency } from './index';
 
 const { autoMerge, review } = DEFAULT_MATCHING.thresholds;
@@ -128,6 +129,14 @@ describe('scorePair: name levels', () => {
     [name('Jan', 'Kowalski'), name('Jakub', 'Kowalski'), 'disagree'],
     [name('Jan', 'Kowalski'), name('Jan', 'Kowalska'), 'similar'],
     [name('Anna', 'Kowalska'), name('Anna', 'Nowak'), 'disagree'],
+    // Two slips at once still read as one person's names, not as two people.
+    [name('Anna', 'Nowak'), name('Ann', 'Npwak'), 'similar'],
+    [name('Lisa', 'Fuchs'), name('Lsia', 'Fkchs'), 'similar'],
+    [name('Elizaheth', 'Bell'), name('Betty', 'Bell'), 'typo'],
+    [name('Dani', 'King'), name('Daniel', 'Kign'), 'similar'],
+    [name('Szewczyk', 'Annw'), name('Anna', 'Szewczyk'), 'similar'],
+    // Unrelated first names stay apart.
+    [name('Monika', 'Haas'), name('Peter', 'Haas'), 'disagree'],
     [name('Jan', 'Kowalski'), { lastName: 'Kowalski' }, 'missing'],
   ])('%j / %j → %s', (a, b, level) => {
     const c = compare('name', a, b);
@@ -176,6 +185,23 @@ describe('scorePair: name levels', () => {
     const config = { ...DEFAULT_MATCHING, termFrequency: { enabled: false, minShare: 0.001 } };
     const score = scorePair(name('John', 'Smith'), name('John', 'Smith'), config, commonNames);
     expect(score.comparisons[0].weight).toBeCloseTo(weightOf('name', 'exact'), 10);
+  });
+});
+
+describe('closeNames', () => {
+  it.each([
+    ['kowalski', 'kowlaski', true],
+    ['katarzyna', 'katrazyan', true],
+    ['anna', 'ann', true],
+    ['chmielewski', 'chrnielewski', true],
+    ['ola', 'ela', false],
+    ['jan', 'jon', false],
+    ['anna', 'ewa', false],
+    ['monika', 'peter', false],
+    ['', '', false],
+  ])('%s / %s → %s', (a, b, close) => {
+    expect(closeNames(a, b)).toBe(close);
+    expect(closeNames(b, a)).toBe(close);
   });
 });
 
@@ -234,6 +260,61 @@ describe('scorePair: other fields', () => {
     ]);
     expect(score.comparisons[2].weight).toBeCloseTo(weightOf('email', 'household'), 10);
     expect(score.comparisons[2].detail).toBe('exact, read as shared within a household: the names differ');
+  });
+
+  it('does not read one person with slips in both names as a household', () => {
+    const anna = { firstName: 'Anna', lastName: 'Nowak', email: 'anna.nowak04@example.pl', phone: '+48661579314' };
+    const score = scorePair(anna, { ...anna, firstName: 'Ann', lastName: 'Npwak' });
+    expect(levels(anna, { ...anna, firstName: 'Ann', lastName: 'Npwak' })).toMatchObject({
+      email: 'exact',
+      phone: 'exact',
+    });
+    expect(score.total).toBeGreaterThanOrEqual(autoMerge);
+  });
+
+  it("gives a mailbox name that only spells the person's name little weight at another provider", () => {
+    const anna = { firstName: 'Anna', lastName: 'Nowak' };
+    for (const [x, y] of [
+      ['anna.nowak@example.com', 'anna.nowak@example.org'],
+      ['nowak_anna@example.com', 'nowak_anna@example.org'],
+      ['anna_nowak@example.com', 'anna.nowak@example.org'],
+      ['a.nowak@example.com', 'a.nowak@example.org'],
+    ]) {
+      const c = compare('email', { ...anna, email: x }, { ...anna, email: y });
+      expect(c.level).toBe('nameLocalPart');
+      expect(c.weight).toBeLessThan(2);
+    }
+    // With more than the name in it (digits, another word) it still says "one owner".
+    expect(
+      compare('email', { ...anna, email: 'anna.nowak74@example.com' }, { ...anna, email: 'anna.nowak74@wp.pl' }),
+    ).toMatchObject({ level: 'localPart' });
+    // Two namesakes with name-spelled mailboxes at two providers stay below review.
+    const a = { ...anna, email: 'anna.nowak@example.com', phone: '+48601000001' };
+    const b = { ...anna, email: 'anna.nowak@example.org' };
+    expect(scorePair(a, b).total).toBeLessThan(review);
+  });
+
+  it('counts a move once: street, postal code and city of another address are one disagreement', () => {
+    const moved = {
+      ...jan,
+      email: undefined,
+      phone: undefined,
+      address: { line1: 'ul. Polna 7', city: 'Gdańsk', postalCode: '80-001', country: 'PL' },
+    };
+    const score = scorePair({ ...jan, email: undefined, phone: undefined }, moved);
+    const parts = Object.fromEntries(score.comparisons.map((c) => [c.field, c]));
+    expect(parts.postalCode).toMatchObject({ level: 'disagree' });
+    expect(parts.postalCode.weight).toBeCloseTo(weightOf('postalCode', 'disagree'), 10);
+    expect(parts.city).toMatchObject({ level: 'disagree', weight: 0 });
+    expect(parts.address).toMatchObject({ level: 'disagree', weight: 0 });
+    expect(parts.city.detail).toMatch(/counted once, with the postal code/);
+    // Name and birth date of a person who moved are enough to join them.
+    expect(score.total).toBeGreaterThanOrEqual(autoMerge);
+    // A common name and birth date at another address are not.
+    const john = { firstName: 'John', lastName: 'Smith', birthDate: '1980-03-05', address: jan.address };
+    expect(scorePair(john, { ...john, address: moved.address }, DEFAULT_MATCHING, commonNames).total).toBeLessThan(
+      autoMerge,
+    );
   });
 
   it('never repeats the compared values in its evidence', () => {

@@ -75,9 +75,30 @@ export function scorePair(
       comparisons.push(weigh(field, outcome, config));
     }
   }
+  countMoveOnce(comparisons);
   let total = 0;
   for (const c of comparisons) total += c.weight;
   return { total, comparisons };
+}
+
+/** Address parts, from the one whose disagreement says most about a move to the one that says least. */
+const ADDRESS_PARTS: Comparison['field'][] = ['postalCode', 'city', 'address'];
+
+/**
+ * A move changes street, postal code and city at once: one event, not three independent disagreements. When
+ * several address parts disagree, the first of postal code, city, street line keeps its weight and the others
+ * count 0 (their disagreement follows from it), so that a person who moved is not pushed below a stranger.
+ */
+function countMoveOnce(comparisons: Comparison[]): void {
+  const disagreeing = ADDRESS_PARTS.map((field) => comparisons.find((c) => c.field === field)).filter(
+    (c): c is Comparison => c !== undefined && c.level === 'disagree',
+  );
+  const [kept, ...implied] = disagreeing;
+  for (const c of implied) {
+    c.weight = 0;
+    const note = `counted once, with the ${kept.field === 'postalCode' ? 'postal code' : kept.field}: another address`;
+    c.detail = c.detail ? `${c.detail}; ${note}` : note;
+  }
 }
 
 function weigh(
