@@ -1,5 +1,6 @@
 import { jaroWinkler } from '../compare/jaro-winkler';
 import { editDistance } from '../compare/edit-distance';
+import { spellsName as spellsFoldedName } from '../compare/mailbox-name';
 import { areNicknameEquivalent, canonicalGivenNames } from '../compare/nicknames';
 import { fold, normalisePostalCode, normaliseStreetLine } from '../compare/normalise';
 import { phoneticCode } from '../compare/phonetic';
@@ -196,18 +197,9 @@ function differentDigits(a: string, b: string): number {
   return n;
 }
 
-/**
- * Whether a mailbox name is just the person's name (`anna.nowak`, `nowak_anna`, `a.nowak`, `annanowak`): then
- * two people of one name share it at different providers, and it says no more than the names already do.
- */
+/** Whether a mailbox name is just one of the two people's names (`spellsName`). */
 function spellsName(local: string, p: PreparedFeatures): boolean {
-  const letters = local.replace(/[._-]/g, '');
-  if (letters === '' || /[^a-z]/.test(letters)) return false;
-  const first = firstToken(p.first).replace(/[^a-z]/g, '');
-  const last = p.last.replace(/[^a-z]/g, '');
-  if (first === '' && last === '') return false;
-  const spellings = [first + last, last + first, first[0] + last, last + first[0], first, last, first + last[0]];
-  return spellings.some((s) => s !== '' && s !== 'undefined' && letters === s);
+  return spellsFoldedName(local, firstToken(p.first), p.last);
 }
 
 /** Email levels: exact, localPart, nameLocalPart, similar, disagree. */
