@@ -15,7 +15,12 @@ export interface GoldenChange {
   version: number;
   created: boolean;
   changedFields: string[];
+  /** The new golden value of each changed field; `null` where the field was cleared. */
+  values: FlatAttributes;
 }
+
+const valuesOf = (fields: string[], attributes: FlatAttributes): FlatAttributes =>
+  Object.fromEntries(fields.map((f) => [f, attributes[f] ?? null]));
 
 interface GoldenRow {
   id: string;
@@ -73,12 +78,16 @@ export async function insertGoldenProfiles(
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, lineage jsonb, custom jsonb, ${COLUMN_TYPES})`,
     [JSON.stringify(rows.map((r) => rowValues(r.id, 1, r.golden)))],
   );
-  return rows.map((r) => ({
-    profileId: r.id,
-    version: 1,
-    created: true,
-    changedFields: Object.keys(r.golden.attributes).sort(),
-  }));
+  return rows.map((r) => {
+    const changedFields = Object.keys(r.golden.attributes).sort();
+    return {
+      profileId: r.id,
+      version: 1,
+      created: true,
+      changedFields,
+      values: valuesOf(changedFields, r.golden.attributes),
+    };
+  });
 }
 
 /**
@@ -125,7 +134,13 @@ export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[])
     const changedFields = [...fields].filter((f) => !sameValue(before[f], next.attributes[f])).sort();
     if (changedFields.length === 0) continue;
     updates.push(rowValues(row.id, row.version + 1, next));
-    changes.push({ profileId: row.id, version: row.version + 1, created: false, changedFields });
+    changes.push({
+      profileId: row.id,
+      version: row.version + 1,
+      created: false,
+      changedFields,
+      values: valuesOf(changedFields, next.attributes),
+    });
   }
   if (updates.length > 0) {
     await tx.manager.query(
@@ -174,6 +189,12 @@ export function goldenChangeEvent(change: GoldenChange, originSource: string | n
     type: change.created ? 'profile.created' : 'profile.updated',
     profileId: change.profileId,
     originSource,
-    payload: { profileId: change.profileId, version: change.version, changedFields: change.changedFields },
+    // The values travel with the event (sync targets apply them without a read back); erasure scrubs them.
+    payload: {
+      profileId: change.profileId,
+      version: change.version,
+      changedFields: change.changedFields,
+      values: change.values,
+    },
   };
 }
