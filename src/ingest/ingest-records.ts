@@ -199,6 +199,7 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
   const writes: SourceRecordWrite[] = entries.map((e) => ({
     key: e.key,
     id: e.existing?.id ?? randomUUID(),
+    existed: e.existing !== undefined,
     record: e.record,
     records: e.records,
     state: e.state!,
@@ -209,13 +210,23 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
   const changed = writes.filter((w) => w.changed);
   const changedKeys = new Set(changed.map((w) => w.key));
   // New profiles hold only this batch's records: their golden row is written once, complete, before the records.
+  const writesByProfile = new Map<string, SourceRecordWrite[]>();
+  for (const w of writes) {
+    if (!resolution.createdProfileIds.has(w.profileId)) continue;
+    const list = writesByProfile.get(w.profileId);
+    if (list) list.push(w);
+    else writesByProfile.set(w.profileId, [w]);
+  }
   const createdGolden = await insertGoldenProfiles(
     tx,
     [...resolution.createdProfileIds].map((id) => ({
       id,
-      records: writes
-        .filter((w) => w.profileId === id)
-        .map((w) => ({ id: w.id, source: w.record.source, externalId: w.record.externalId, ...w.state })),
+      records: (writesByProfile.get(id) ?? []).map((w) => ({
+        id: w.id,
+        source: w.record.source,
+        externalId: w.record.externalId,
+        ...w.state,
+      })),
     })),
   );
   const recordIds = await upsertSourceRecords(
@@ -247,6 +258,7 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
       .map((w) => ({
         id: w.id,
         profileId: w.profileId,
+        existed: w.existed,
         deleted: w.state.deleted,
         keys: keysOf.get(w.key)?.blockingKeys ?? [],
       })),

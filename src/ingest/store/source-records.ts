@@ -1,4 +1,5 @@
 import type { TxContext } from '../../common/context';
+import { pgArray } from '../../db/pg-array';
 import type { FlatAttributes } from '../../identity/golden-attributes';
 import type { SourceRecordState } from '../apply-patch';
 import type { CanonicalRecord } from '../canonical-record';
@@ -15,6 +16,11 @@ export interface SourceRecordWrite {
   key: string;
   /** The record's id: its existing one, or one chosen now for a new record. */
   id: string;
+  /**
+   * The record was stored before this batch (loaded and row-locked by `loadSourceRecords`). A record that was
+   * not cannot exist now either: every writer holds the record's advisory lock while it loads and writes it.
+   */
+  existed: boolean;
   record: CanonicalRecord;
   records: CanonicalRecord[];
   state: SourceRecordState;
@@ -56,35 +62,44 @@ export async function loadSourceRecords(
   );
 }
 
-/** Inserts or updates the written source records in one statement; returns their ids by key. */
+/**
+ * Writes the source records in one statement: new ones are inserted, stored ones updated in place (a plain
+ * insert and an update by primary key, no speculative insertion). Returns their ids by key.
+ */
 export async function upsertSourceRecords(tx: TxContext, writes: SourceRecordWrite[]): Promise<Map<string, string>> {
   if (writes.length === 0) return new Map();
   const rows: { id: string; source: string; external_id: string }[] = await tx.manager.query(
-    `INSERT INTO source_record AS s (id, source, external_id, object_type, profile_id, attributes, field_updated_at,
-                                     field_sequence, raw_payload, deleted, deleted_at, delete_reason,
-                                     source_updated_at, source_sequence, last_event_id)
-     SELECT r.id, r.source, r.external_id, r.object_type, r.profile_id, r.attributes, r.field_updated_at,
-            r.field_sequence, r.raw_payload, r.deleted, CASE WHEN r.deleted THEN now() END, r.delete_reason,
-            r.source_updated_at, r.source_sequence, r.last_event_id
-       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, source text, external_id text, object_type text, profile_id uuid,
-            attributes jsonb, field_updated_at jsonb, field_sequence jsonb, raw_payload jsonb, deleted boolean,
-            delete_reason text, source_updated_at timestamptz, source_sequence numeric, last_event_id text)
-     ON CONFLICT (source, external_id) DO UPDATE
-        SET attributes = excluded.attributes, field_updated_at = excluded.field_updated_at,
-            field_sequence = excluded.field_sequence, raw_payload = excluded.raw_payload,
-            object_type = excluded.object_type, profile_id = excluded.profile_id, deleted = excluded.deleted,
-            deleted_at = CASE WHEN excluded.deleted THEN coalesce(s.deleted_at, now()) END,
-            delete_reason = excluded.delete_reason, source_updated_at = excluded.source_updated_at,
-            source_sequence = excluded.source_sequence,
-            last_event_id = coalesce(excluded.last_event_id, s.last_event_id),
-            version = s.version
-                      + (excluded.attributes IS DISTINCT FROM s.attributes OR excluded.deleted <> s.deleted)::int,
-            updated_at = now()
-     RETURNING id, source, external_id`,
+    `WITH r AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, existed boolean, source text, external_id text,
+              object_type text, profile_id uuid, attributes jsonb, field_updated_at jsonb, field_sequence jsonb,
+              raw_payload jsonb, deleted boolean, delete_reason text, source_updated_at timestamptz,
+              source_sequence numeric, last_event_id text)),
+     inserted AS (
+       INSERT INTO source_record (id, source, external_id, object_type, profile_id, attributes, field_updated_at,
+                                  field_sequence, raw_payload, deleted, deleted_at, delete_reason, source_updated_at,
+                                  source_sequence, last_event_id)
+       SELECT r.id, r.source, r.external_id, r.object_type, r.profile_id, r.attributes, r.field_updated_at,
+              r.field_sequence, r.raw_payload, r.deleted, CASE WHEN r.deleted THEN now() END, r.delete_reason,
+              r.source_updated_at, r.source_sequence, r.last_event_id
+         FROM r WHERE NOT r.existed
+       RETURNING id, source, external_id),
+     updated AS (
+       UPDATE source_record s
+          SET attributes = r.attributes, field_updated_at = r.field_updated_at, field_sequence = r.field_sequence,
+              raw_payload = r.raw_payload, object_type = r.object_type, profile_id = r.profile_id,
+              deleted = r.deleted, deleted_at = CASE WHEN r.deleted THEN coalesce(s.deleted_at, now()) END,
+              delete_reason = r.delete_reason, source_updated_at = r.source_updated_at,
+              source_sequence = r.source_sequence, last_event_id = coalesce(r.last_event_id, s.last_event_id),
+              version = s.version + (r.attributes IS DISTINCT FROM s.attributes OR r.deleted <> s.deleted)::int,
+              updated_at = now()
+         FROM r WHERE r.existed AND s.id = r.id
+       RETURNING s.id, s.source, s.external_id)
+     SELECT * FROM inserted UNION ALL SELECT * FROM updated`,
     [
       JSON.stringify(
         writes.map((w) => ({
           id: w.id,
+          existed: w.existed,
           source: w.record.source,
           external_id: w.record.externalId,
           object_type: w.record.objectType,
@@ -102,6 +117,9 @@ export async function upsertSourceRecords(tx: TxContext, writes: SourceRecordWri
       ),
     ],
   );
+  if (rows.length !== writes.length) {
+    throw new Error(`source records: wrote ${rows.length} of ${writes.length} (a stored record went missing)`);
+  }
   return new Map(rows.map((r) => [recordKey(r.source, r.external_id), r.id]));
 }
 
@@ -110,7 +128,9 @@ const ATTRIBUTE_IDENTIFIERS = ['email', 'phone'] as const;
 
 /**
  * Keeps each written source record's identifiers in step with its state: attribute-derived ones (email, phone)
- * are replaced, declared ones accumulate, a deleted record holds none that match.
+ * are replaced, declared ones accumulate, a deleted record holds none that match. Records new in this batch
+ * have nothing to replace: their identifiers are inserted plainly; only stored records' go through a delete and
+ * an insert that skips what is already there.
  */
 export async function replaceIdentifiers(
   tx: TxContext,
@@ -118,31 +138,46 @@ export async function replaceIdentifiers(
   ids: Map<string, string>,
 ): Promise<void> {
   if (writes.length === 0) return;
-  await tx.manager.query(
-    `DELETE FROM identifier i
-      USING unnest($1::uuid[], $2::boolean[]) AS w(id, deleted)
-      WHERE i.source_record_id = w.id AND (w.deleted OR i.type = ANY($3::text[]))`,
-    [writes.map((w) => ids.get(w.key)!), writes.map((w) => w.state.deleted), ATTRIBUTE_IDENTIFIERS],
-  );
-  const identifiers: { source_record_id: string; profile_id: string; type: string; value: string }[] = [];
+  const stored = writes.filter((w) => w.existed);
+  if (stored.length > 0) {
+    await tx.manager.query(
+      `DELETE FROM identifier i
+        USING unnest($1::uuid[], $2::boolean[]) AS w(id, deleted)
+        WHERE i.source_record_id = w.id AND (w.deleted OR i.type = ANY($3::text[]))`,
+      [pgArray(stored.map((w) => ids.get(w.key)!)), pgArray(stored.map((w) => w.state.deleted)), ATTRIBUTE_IDENTIFIERS],
+    );
+  }
+  const fresh = { record: [] as string[], profile: [] as string[], type: [] as string[], value: [] as string[] };
+  const again = { record: [] as string[], profile: [] as string[], type: [] as string[], value: [] as string[] };
   for (const write of writes) {
     if (write.state.deleted) continue;
-    const base = { source_record_id: ids.get(write.key)!, profile_id: write.profileId };
+    const into = write.existed ? again : fresh;
+    const record = ids.get(write.key)!;
+    const seen = new Set<string>();
+    const add = (type: string, value: string) => {
+      const key = `${type}\u0000${value}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      into.record.push(record);
+      into.profile.push(write.profileId);
+      into.type.push(type);
+      into.value.push(value);
+    };
     for (const type of ATTRIBUTE_IDENTIFIERS) {
       const value = write.state.attributes[type];
-      if (typeof value === 'string') identifiers.push({ ...base, type, value });
+      if (typeof value === 'string') add(type, value);
     }
-    for (const declared of write.records.flatMap((r) => r.identifiers)) {
-      identifiers.push({ ...base, type: declared.type, value: declared.value });
-    }
+    for (const r of write.records) for (const declared of r.identifiers) add(declared.type, declared.value);
   }
-  if (identifiers.length === 0) return;
+  if (fresh.record.length === 0 && again.record.length === 0) return;
   await tx.manager.query(
-    `INSERT INTO identifier (source_record_id, profile_id, type, value)
-     SELECT i.source_record_id, i.profile_id, i.type, i.value
-       FROM jsonb_to_recordset($1::jsonb) AS i(source_record_id uuid, profile_id uuid, type text, value text)
+    `WITH fresh AS (
+       INSERT INTO identifier (source_record_id, profile_id, type, value)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]))
+     INSERT INTO identifier (source_record_id, profile_id, type, value)
+     SELECT * FROM unnest($5::uuid[], $6::uuid[], $7::text[], $8::text[])
      ON CONFLICT DO NOTHING`,
-    [JSON.stringify(identifiers)],
+    [fresh, again].flatMap((rows) => [rows.record, rows.profile, rows.type, rows.value].map(pgArray)),
   );
 }
 
@@ -152,6 +187,9 @@ export async function replaceIdentifiers(
  * this batch created.
  */
 export async function storeLinks(tx: TxContext, writes: SourceRecordWrite[], ids: Map<string, string>): Promise<void> {
+  // Only a record created now can have links waiting for it: one stored before had them resolved when it was
+  // created (or when they were declared, by the join below).
+  const created = writes.filter((w) => !w.existed).map((w) => ids.get(w.key)!);
   const links = writes.flatMap((w) =>
     w.records.flatMap((r) =>
       r.links.map((l) => ({ from_id: ids.get(w.key)!, to_source: l.source, to_external_id: l.externalId })),
@@ -168,32 +206,48 @@ export async function storeLinks(tx: TxContext, writes: SourceRecordWrite[], ids
       [JSON.stringify(links)],
     );
   }
+  if (created.length === 0) return;
   await tx.manager.query(
     `UPDATE source_record_link l SET to_source_record_id = s.id
        FROM source_record s
       WHERE s.id = ANY($1::uuid[]) AND l.to_source_record_id IS NULL
         AND l.to_source = s.source AND l.to_external_id = s.external_id`,
-    [[...ids.values()]],
+    [pgArray(created)],
   );
 }
 
 /**
  * Replaces the blocking keys of the given source records (none for a deleted one): the index that finds
- * matching candidates among millions of profiles without comparing against them all.
+ * matching candidates among millions of profiles without comparing against them all. Only records stored before
+ * this batch can have keys to remove; the new keys are inserted plainly (a record's keys are distinct, and it
+ * holds none once its old ones are gone).
  */
 export async function replaceBlockingKeys(
   tx: TxContext,
-  records: { id: string; profileId: string; deleted: boolean; keys: string[] }[],
+  records: { id: string; profileId: string; existed: boolean; deleted: boolean; keys: string[] }[],
 ): Promise<void> {
   if (records.length === 0) return;
-  await tx.manager.query(`DELETE FROM blocking_key WHERE source_record_id = ANY($1::uuid[])`, [
-    records.map((r) => r.id),
-  ]);
-  const rows = records.filter((r) => !r.deleted).flatMap((r) => r.keys.map((key) => [key, r.profileId, r.id]));
-  if (rows.length === 0) return;
+  const stored = records.filter((r) => r.existed);
+  if (stored.length > 0) {
+    await tx.manager.query(`DELETE FROM blocking_key WHERE source_record_id = ANY($1::uuid[])`, [
+      pgArray(stored.map((r) => r.id)),
+    ]);
+  }
+  const keys: string[] = [];
+  const profiles: string[] = [];
+  const recordIds: string[] = [];
+  for (const r of records) {
+    if (r.deleted) continue;
+    for (const key of new Set(r.keys)) {
+      keys.push(key);
+      profiles.push(r.profileId);
+      recordIds.push(r.id);
+    }
+  }
+  if (keys.length === 0) return;
   await tx.manager.query(
     `INSERT INTO blocking_key (key, profile_id, source_record_id)
-     SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[]) ON CONFLICT DO NOTHING`,
-    [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+     SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[])`,
+    [pgArray(keys), pgArray(profiles), pgArray(recordIds)],
   );
 }
