@@ -2,6 +2,7 @@ import { InitialSchema1798000000000 } from './1798000000000-InitialSchema';
 import { SourceRecordOrdering1798000100000 } from './1798000100000-SourceRecordOrdering';
 import { LeanBlockingKeys1798000200000 } from './1798000200000-LeanBlockingKeys';
 import { SurnameStatistics1798000300000 } from './1798000300000-SurnameStatistics';
+import { WebhookDispatch1798000500000 } from './1798000500000-WebhookDispatch';
 
 /** Every migration, oldest first. `createDataSource` registers them; add new ones at the end. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   SourceRecordOrdering1798000100000,
   LeanBlockingKeys1798000200000,
   SurnameStatistics1798000300000,
+  WebhookDispatch1798000500000,
 ];

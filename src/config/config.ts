@@ -41,6 +41,22 @@ export interface HubConfig {
   dbPoolSize: number;
   /** `SHUTDOWN_TIMEOUT_MS`, default 10000: how long in-flight requests may take once shutdown begins. */
   shutdownTimeoutMs: number;
+  /** Outbound webhooks (two-way sync): see {@link WebhookDispatchConfig}. */
+  webhooks: WebhookDispatchConfig;
+}
+
+/** How the webhook dispatcher sends and retries deliveries. */
+export interface WebhookDispatchConfig {
+  /** `WEBHOOK_TIMEOUT_MS`, default 10000: one outbound request may take this long. */
+  timeoutMs: number;
+  /** `WEBHOOK_MAX_ATTEMPTS`, default 12: attempts before a delivery is `dead`. */
+  maxAttempts: number;
+  /** `WEBHOOK_RETRY_BASE_MS`, default 1000: ceiling of the first retry delay (then doubling, full jitter). */
+  retryBaseMs: number;
+  /** `WEBHOOK_RETRY_MAX_MS`, default 3600000: largest retry delay. */
+  retryMaxMs: number;
+  /** `WEBHOOK_POLL_INTERVAL_MS`, default 5000: look for work this often even without a NOTIFY wake-up. */
+  pollIntervalMs: number;
 }
 
 /** Thrown when an environment variable holds a value the hub cannot use; the message names it. */
@@ -126,6 +142,21 @@ function region(env: Env, name: string): string | undefined {
   return raw.toUpperCase();
 }
 
+function webhookDispatchConfig(env: Env): WebhookDispatchConfig {
+  const retryBaseMs = integer(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 1, 86_400_000);
+  const retryMaxMs = integer(env, 'WEBHOOK_RETRY_MAX_MS', 3_600_000, 1, 604_800_000);
+  if (retryMaxMs < retryBaseMs) {
+    throw new ConfigError('WEBHOOK_RETRY_MAX_MS', `"${retryMaxMs}" is not allowed; use at least WEBHOOK_RETRY_BASE_MS`);
+  }
+  return {
+    timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
+    maxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 12, 1, 100),
+    retryBaseMs,
+    retryMaxMs,
+    pollIntervalMs: integer(env, 'WEBHOOK_POLL_INTERVAL_MS', 5000, 50, 600_000),
+  };
+}
+
 /** Reads and validates the configuration; throws {@link ConfigError} naming the first bad variable. */
 export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): HubConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
@@ -154,5 +185,6 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+    webhooks: webhookDispatchConfig(env),
   };
 }

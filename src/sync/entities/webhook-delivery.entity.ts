@@ -17,12 +17,17 @@ export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead';
 /**
  * One change event to deliver to one subscription, with its retry state. `failed` is retried at
  * `next_attempt_at` with back-off; `dead` has run out of attempts. At most one delivery per event and
- * subscription.
+ * subscription. While an attempt is in flight, `next_attempt_at` is its lease: another hub process takes the
+ * delivery over only once the lease has run out (the sender crashed).
  */
 @Entity({ name: 'webhook_delivery' })
 @Check('ck_webhook_delivery_status', "status IN ('pending', 'delivered', 'failed', 'dead')")
 @Unique('uq_webhook_delivery_subscription_change_event', ['subscriptionId', 'changeEventId'])
 @Index('ix_webhook_delivery_status_next_attempt_at', ['status', 'nextAttemptAt'])
+@Index('ix_webhook_delivery_open_profile', ['subscriptionId', 'profileId', 'id'], {
+  where: "status IN ('pending', 'failed')",
+})
+@Index('ix_webhook_delivery_subscription_id_id', ['subscriptionId', 'id'])
 export class WebhookDelivery {
   @PrimaryGeneratedColumn('identity', {
     type: 'bigint',
@@ -41,6 +46,10 @@ export class WebhookDelivery {
   /** Public id of the change event (`change_event.id`); no foreign key, the outbox may be pruned first. */
   @Column({ type: 'uuid' })
   changeEventId!: string;
+
+  /** Profile the event is about (null for events about no profile): deliveries per profile go out in order. */
+  @Column({ type: 'uuid', nullable: true })
+  profileId!: string | null;
 
   @Column({ type: 'text', default: 'pending' })
   status!: WebhookDeliveryStatus;

@@ -27,6 +27,13 @@ export class WebhookSubscription {
   @Column({ type: 'jsonb', default: {} })
   filter!: WebhookFilter;
 
+  /**
+   * The source system this subscription feeds (e.g. `salesforce`): changes whose `origin_source` is this source
+   * are never delivered to it, so CRM → hub → CRM does not echo.
+   */
+  @Column({ type: 'text', nullable: true })
+  targetSource!: string | null;
+
   /** HMAC signing secret. Stored retrievably by design: the hub must sign with it. */
   @Column({ type: 'text' })
   secret!: string;
