@@ -1,4 +1,5 @@
 import type { TxContext } from '../../common/context';
+import { pgArray } from '../../db/pg-array';
 import type { PersonFeatures } from '../matching/person-features';
 import type { TermFrequency } from '../matching/scoring';
 import { foldName } from '../matching/compare/normalise';
@@ -18,8 +19,9 @@ export interface ProfileInfo {
 }
 
 /**
- * Loads the candidate profiles of a batch in one query — golden values, every email and phone they hold,
- * their records per source — and the do-not-merge pairs between any of them.
+ * Loads the candidate profiles of a batch in one statement — golden values, every email and phone they hold,
+ * their records per source — and the do-not-merge pairs between any of them. The ids go over once; each part is
+ * one set-based look-up (an index scan over the batch's candidates), not a sub-query per profile.
  */
 export async function loadProfileInfos(
   tx: TxContext,
@@ -28,27 +30,43 @@ export async function loadProfileInfos(
   const infos = new Map<string, ProfileInfo>();
   const blockedPairs = new Set<string>();
   if (ids.length === 0) return { infos, blockedPairs };
-  // Three set-based look-ups (each one index scan over the batch's candidates), not one sub-query per profile.
   const rows: Record<string, unknown>[] = await tx.manager.query(
-    `SELECT id, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms, first_name, last_name,
-            birth_date::text AS birth_date, email, phone, address_line1, address_city, address_postal_code,
-            address_country
-       FROM golden_profile WHERE id = ANY($1::uuid[]) AND status = 'active'`,
-    [ids],
-  );
-  const contactPoints: { profile_id: string; type: string; value: string }[] = await tx.manager.query(
-    `SELECT DISTINCT profile_id, type, value FROM identifier
-      WHERE profile_id = ANY($1::uuid[]) AND type IN ('email', 'phone')`,
-    [ids],
-  );
-  const counts: { profile_id: string; source: string; contacts: number; records: number }[] = await tx.manager.query(
-    `SELECT profile_id, source, count(*) FILTER (WHERE object_type = 'contact')::int AS contacts, count(*)::int AS records
-       FROM source_record WHERE profile_id = ANY($1::uuid[]) AND NOT deleted GROUP BY profile_id, source`,
-    [ids],
+    `WITH points AS (
+       SELECT profile_id, array_agg(type) AS types, array_agg(value) AS vals
+         FROM identifier WHERE profile_id = ANY($1::uuid[]) AND type IN ('email', 'phone')
+        GROUP BY profile_id),
+     per_source AS (
+       SELECT profile_id, source, count(*) FILTER (WHERE object_type = 'contact')::int AS contacts,
+              count(*)::int AS records
+         FROM source_record WHERE profile_id = ANY($1::uuid[]) AND NOT deleted GROUP BY profile_id, source),
+     counts AS (
+       SELECT profile_id, array_agg(source) AS sources, array_agg(contacts) AS contacts, sum(records)::int AS size
+         FROM per_source GROUP BY profile_id)
+     SELECT g.id, (extract(epoch FROM g.created_at) * 1000)::float8 AS created_ms, g.first_name, g.last_name,
+            g.birth_date::text AS birth_date, g.email, g.phone, g.address_line1, g.address_city,
+            g.address_postal_code, g.address_country, p.types, p.vals, c.sources, c.contacts, c.size, NULL::uuid AS pa,
+            NULL::uuid AS pb
+       FROM golden_profile g
+       LEFT JOIN points p ON p.profile_id = g.id
+       LEFT JOIN counts c ON c.profile_id = g.id
+      WHERE g.id = ANY($1::uuid[]) AND g.status = 'active'
+     UNION ALL
+     -- The do-not-merge pairs between profiles, as rows without an id.
+     SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, x.pa, x.pb
+       FROM (SELECT DISTINCT a.profile_id AS pa, b.profile_id AS pb
+               FROM do_not_merge_pair d
+               JOIN source_record a ON a.id = d.source_record_a_id
+               JOIN source_record b ON b.id = d.source_record_b_id
+              WHERE a.profile_id = ANY($1::uuid[]) OR b.profile_id = ANY($1::uuid[])) AS x`,
+    [pgArray(ids)],
   );
   for (const r of rows) {
+    if (r.id === null) {
+      blockedPairs.add(`${r.pa as string}|${r.pb as string}`);
+      continue;
+    }
     const text = (column: string) => (r[column] as string | null) ?? undefined;
-    infos.set(r.id as string, {
+    const info: ProfileInfo = {
       id: r.id as string,
       order: r.created_ms as number,
       features: {
@@ -67,28 +85,18 @@ export async function loadProfileInfos(
       emails: new Set(),
       phones: new Set(),
       perSource: new Map(),
-      size: 0,
+      size: (r.size as number | null) ?? 0,
+    };
+    const types = (r.types as string[] | null) ?? [];
+    const values = (r.vals as string[] | null) ?? [];
+    types.forEach((type, i) => (type === 'email' ? info.emails : info.phones).add(values[i]));
+    const sources = (r.sources as string[] | null) ?? [];
+    const contacts = (r.contacts as number[] | null) ?? [];
+    sources.forEach((source, i) => {
+      if (contacts[i] > 0) info.perSource.set(source, contacts[i]);
     });
+    infos.set(info.id, info);
   }
-  for (const c of contactPoints) {
-    const info = infos.get(c.profile_id);
-    if (info) (c.type === 'email' ? info.emails : info.phones).add(c.value);
-  }
-  for (const c of counts) {
-    const info = infos.get(c.profile_id);
-    if (!info) continue;
-    if (c.contacts > 0) info.perSource.set(c.source, c.contacts);
-    info.size += c.records;
-  }
-  const pairs: { pa: string; pb: string }[] = await tx.manager.query(
-    `SELECT DISTINCT a.profile_id AS pa, b.profile_id AS pb
-       FROM do_not_merge_pair d
-       JOIN source_record a ON a.id = d.source_record_a_id
-       JOIN source_record b ON b.id = d.source_record_b_id
-      WHERE a.profile_id = ANY($1::uuid[]) OR b.profile_id = ANY($1::uuid[])`,
-    [ids],
-  );
-  for (const { pa, pb } of pairs) blockedPairs.add(`${pa}|${pb}`);
   return { infos, blockedPairs };
 }
 
