@@ -7,13 +7,10 @@
  */
 export function pgArray(values: readonly (string | number | bigint | boolean | null | undefined)[]): string {
   if (values.length === 0) return '{}';
-  let plain = true;
-  for (const value of values) {
-    if (value === null || value === undefined || (typeof value === 'string' && /["\\]/.test(value))) {
-      plain = false;
-      break;
-    }
+  if (!values.some((value) => value === null || value === undefined)) {
+    // One scan of the joined text: most batches hold no quote or backslash at all.
+    const joined = values.join('","');
+    if (!/["\\]/.test(joined)) return `{"${joined}"}`;
   }
-  if (plain) return `{"${values.join('","')}"}`;
   return `{${values.map((value) => (value === null || value === undefined ? 'NULL' : `"${String(value).replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TxContext } from '../common/context';
 import { lockNames } from '../db/advisory-locks';
+import { pgArray } from '../db/pg-array';
 import { applyMerges } from '../identity/merge/apply-merges';
 import { fileMergeCandidates } from '../identity/merge/merge-candidates';
 import { identityKeys } from '../identity/resolution/identity-keys';
@@ -320,7 +321,7 @@ async function settleOnLiveProfiles(tx: TxContext, resolution: IdentityResolutio
   if (existing.length === 0) return;
   const rows: { id: string; status: string }[] = await tx.manager.query(
     `SELECT id, status FROM golden_profile WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-    [existing],
+    [pgArray(existing)],
   );
   const gone = rows.filter((r) => r.status !== 'active').map((r) => r.id);
   if (gone.length === 0) return;
@@ -359,7 +360,7 @@ async function claimEventIds(
   const claimed: { source: string; event_id: string }[] = await tx.manager.query(
     `INSERT INTO processed_event (source, event_id)
      SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING RETURNING source, event_id`,
-    [keyed.map((a) => a.record.source), keyed.map((a) => a.record.eventId)],
+    [pgArray(keyed.map((a) => a.record.source)), pgArray(keyed.map((a) => a.record.eventId))],
   );
   const claimedKeys = new Set(claimed.map((c) => recordKey(c.source, c.event_id)));
   for (const { index, record } of keyed) {

@@ -32,7 +32,7 @@ export async function loadProfileInfos(
   if (ids.length === 0) return { infos, blockedPairs };
   const rows: Record<string, unknown>[] = await tx.manager.query(
     `WITH points AS (
-       SELECT profile_id, array_agg(type) AS types, array_agg(value) AS vals
+       SELECT profile_id, json_agg(json_build_array(type, value)) AS points
          FROM identifier WHERE profile_id = ANY($1::uuid[]) AND type IN ('email', 'phone')
         GROUP BY profile_id),
      per_source AS (
@@ -40,11 +40,11 @@ export async function loadProfileInfos(
               count(*)::int AS records
          FROM source_record WHERE profile_id = ANY($1::uuid[]) AND NOT deleted GROUP BY profile_id, source),
      counts AS (
-       SELECT profile_id, array_agg(source) AS sources, array_agg(contacts) AS contacts, sum(records)::int AS size
+       SELECT profile_id, json_agg(json_build_array(source, contacts)) AS sources, sum(records)::int AS size
          FROM per_source GROUP BY profile_id)
      SELECT g.id, (extract(epoch FROM g.created_at) * 1000)::float8 AS created_ms, g.first_name, g.last_name,
             g.birth_date::text AS birth_date, g.email, g.phone, g.address_line1, g.address_city,
-            g.address_postal_code, g.address_country, p.types, p.vals, c.sources, c.contacts, c.size, NULL::uuid AS pa,
+            g.address_postal_code, g.address_country, p.points, c.sources, c.size, NULL::uuid AS pa,
             NULL::uuid AS pb
        FROM golden_profile g
        LEFT JOIN points p ON p.profile_id = g.id
@@ -52,7 +52,7 @@ export async function loadProfileInfos(
       WHERE g.id = ANY($1::uuid[]) AND g.status = 'active'
      UNION ALL
      -- The do-not-merge pairs between profiles, as rows without an id.
-     SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, x.pa, x.pb
+     SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, x.pa, x.pb
        FROM (SELECT DISTINCT a.profile_id AS pa, b.profile_id AS pb
                FROM do_not_merge_pair d
                JOIN source_record a ON a.id = d.source_record_a_id
@@ -87,14 +87,12 @@ export async function loadProfileInfos(
       perSource: new Map(),
       size: (r.size as number | null) ?? 0,
     };
-    const types = (r.types as string[] | null) ?? [];
-    const values = (r.vals as string[] | null) ?? [];
-    types.forEach((type, i) => (type === 'email' ? info.emails : info.phones).add(values[i]));
-    const sources = (r.sources as string[] | null) ?? [];
-    const contacts = (r.contacts as number[] | null) ?? [];
-    sources.forEach((source, i) => {
-      if (contacts[i] > 0) info.perSource.set(source, contacts[i]);
-    });
+    for (const [type, value] of (r.points as [string, string][] | null) ?? []) {
+      (type === 'email' ? info.emails : info.phones).add(value);
+    }
+    for (const [source, contacts] of (r.sources as [string, number][] | null) ?? []) {
+      if (contacts > 0) info.perSource.set(source, contacts);
+    }
     infos.set(info.id, info);
   }
   return { infos, blockedPairs };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TxContext } from '../../common/context';
+import { pgArray } from '../../db/pg-array';
 import type { PersonFeatures } from '../matching/person-features';
 import { scorePair, type MatchScore, type TermFrequency } from '../matching/scoring';
 import type { IdentityKeys, MatchIdentifier } from './identity-keys';
@@ -99,28 +100,31 @@ export async function resolveIdentities(
   const identifierPairs = matched.flatMap((r) => [...r.keys!.contactPoints, ...r.keys!.declared]);
   const byIdentifier = new Map<string, string[]>();
   if (identifierPairs.length > 0) {
-    const rows: { type: string; value: string; profiles: string[] }[] = await tx.manager.query(
-      `SELECT i.type, i.value, array_agg(DISTINCT i.profile_id::text) AS profiles
+    // Profile ids come back comma-separated (a uuid holds no comma): cheaper to read than an array.
+    const rows: { type: string; value: string; profiles: string }[] = await tx.manager.query(
+      `SELECT i.type, i.value, string_agg(DISTINCT i.profile_id::text, ',') AS profiles
          FROM identifier i
          JOIN unnest($1::text[], $2::text[]) AS q(type, value) ON i.type = q.type AND i.value = q.value
          JOIN golden_profile g ON g.id = i.profile_id AND g.status = 'active'
         GROUP BY i.type, i.value`,
-      [identifierPairs.map((i) => i.type), identifierPairs.map((i) => i.value)],
+      [pgArray(identifierPairs.map((i) => i.type)), pgArray(identifierPairs.map((i) => i.value))],
     );
     // A value many people share (a family inbox, a switchboard) identifies nobody.
-    for (const row of rows)
-      if (row.profiles.length <= guardrails.sharedValueLimit) byIdentifier.set(idKey(row), row.profiles);
+    for (const row of rows) {
+      const profiles = row.profiles.split(',');
+      if (profiles.length <= guardrails.sharedValueLimit) byIdentifier.set(idKey(row), profiles);
+    }
   }
   const keys = [...new Set(matched.flatMap((r) => r.keys!.blockingKeys))];
   const byBlock = new Map<string, string[]>();
   if (keys.length > 0) {
-    const rows: { key: string; profiles: string[] }[] = await tx.manager.query(
-      `SELECT key, array_agg(DISTINCT profile_id::text) AS profiles
+    const rows: { key: string; profiles: string }[] = await tx.manager.query(
+      `SELECT key, string_agg(DISTINCT profile_id::text, ',') AS profiles
          FROM blocking_key WHERE key = ANY($1::text[])
         GROUP BY key HAVING count(DISTINCT profile_id) <= $2`,
-      [keys, guardrails.maxBlockSize],
+      [pgArray(keys), guardrails.maxBlockSize],
     );
-    for (const row of rows) byBlock.set(row.key, row.profiles);
+    for (const row of rows) byBlock.set(row.key, row.profiles.split(','));
   }
   const byRecord = new Map<string, string>();
   const linking = requests.filter((r) => r.rematch);
@@ -138,10 +142,10 @@ export async function resolveIdentities(
            ON l.to_source = n.source AND l.to_external_id = n.external_id
          JOIN source_record s ON s.id = l.from_source_record_id`,
       [
-        targets.map((t) => t.source),
-        targets.map((t) => t.externalId),
-        linking.map((r) => r.source),
-        linking.map((r) => r.externalId),
+        pgArray(targets.map((t) => t.source)),
+        pgArray(targets.map((t) => t.externalId)),
+        pgArray(linking.map((r) => r.source)),
+        pgArray(linking.map((r) => r.externalId)),
       ],
     );
     for (const row of rows) byRecord.set(ref(row.ref_source, row.ref_external_id), row.profile_id);
@@ -443,14 +447,20 @@ function comparable(info: ProfileInfo, record: PersonFeatures): PersonFeatures {
     record.email && info.emails.has(record.email) ? record.email : (info.features.email ?? [...info.emails][0]);
   const phone =
     record.phone && info.phones.has(record.phone) ? record.phone : (info.features.phone ?? [...info.phones][0]);
-  // The scorer caches its preparation per features object: hand it the same object while nothing differs.
-  const cached = comparableCache.get(info);
-  if (cached && cached.features === info.features && cached.value.email === email && cached.value.phone === phone) {
-    return cached.value;
+  // The scorer caches its preparation per features object: hand it the same object while nothing differs —
+  // one per email and phone the profile is compared with, until its features change.
+  let cached = comparableCache.get(info);
+  if (!cached || cached.features !== info.features) {
+    cached = { features: info.features, values: new Map() };
+    comparableCache.set(info, cached);
   }
-  const value = { ...info.features, email, phone };
-  comparableCache.set(info, { features: info.features, value });
+  const key = `${email ?? ''}\u0000${phone ?? ''}`;
+  let value = cached.values.get(key);
+  if (!value || value.email !== email || value.phone !== phone) {
+    value = { ...info.features, email, phone };
+    cached.values.set(key, value);
+  }
   return value;
 }
 
-const comparableCache = new WeakMap<ProfileInfo, { features: PersonFeatures; value: PersonFeatures }>();
+const comparableCache = new WeakMap<ProfileInfo, { features: PersonFeatures; values: Map<string, PersonFeatures> }>();

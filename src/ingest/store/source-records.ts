@@ -42,7 +42,7 @@ export async function loadSourceRecords(
        JOIN unnest($1::text[], $2::text[]) AS k(source, external_id)
          ON s.source = k.source AND s.external_id = k.external_id
         FOR UPDATE OF s`,
-    [keys.map((k) => k.source), keys.map((k) => k.externalId)],
+    [pgArray(keys.map((k) => k.source)), pgArray(keys.map((k) => k.externalId))],
   );
   return new Map(
     rows.map((r) => [
