@@ -4,6 +4,7 @@ import { IngestResolver } from './ingest.resolver';
 import { MergeResolver } from './merge.resolver';
 import { ProfileChangeResolver } from './profile-change.resolver';
 import { ProfileResolver } from './profile.resolver';
+import { WebhookResolver } from './webhook.resolver';
 
 export const resolvers: NonEmptyArray<Function> = [
   ProfileResolver,
@@ -11,4 +12,5 @@ export const resolvers: NonEmptyArray<Function> = [
   ProfileChangeResolver,
   DeadLetterResolver,
   MergeResolver,
+  WebhookResolver,
 ];

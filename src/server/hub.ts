@@ -4,6 +4,7 @@ import { openDatabase, type Database } from '../db/database';
 import { ChangeNotifier, createHubPubSub } from '../feed/change-notifier';
 import { startAmqpConsumer, type AmqpIngestConsumer } from '../ingest/transports/amqp-consumer';
 import type { Logger } from '../logging/logger';
+import { WebhookDispatcher } from '../sync/webhook-dispatcher';
 import { createHubServer, type HubServer } from './app';
 
 export interface RunningHub {
@@ -13,9 +14,12 @@ export interface RunningHub {
   server: HubServer;
   /** The RabbitMQ ingest consumer, when `AMQP_URL` is set. */
   amqpConsumer?: AmqpIngestConsumer;
+  /** Sends outbound webhooks from the change-event outbox. */
+  webhookDispatcher: WebhookDispatcher;
   /**
-   * Graceful stop: stop the broker consumer (its in-flight batch commits and is acknowledged), stop accepting,
-   * drain requests, close WebSockets (1001), close the pool, stop the database.
+   * Graceful stop: stop the webhook dispatcher (requests in flight get a short grace), stop the broker consumer
+   * (its in-flight batch commits and is acknowledged), stop accepting, drain requests, close WebSockets (1001),
+   * close the pool, stop the database.
    */
   stop(): Promise<void>;
 }
@@ -48,14 +52,24 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
         hubSettings: { phoneRegion: config.phoneRegion, identity: rules.identity },
       })
     : undefined;
+  const webhookDispatcher = new WebhookDispatcher({
+    dataSource: database.dataSource,
+    logger: logger.child({ component: 'webhooks' }),
+    config: config.webhooks,
+  });
+  webhookDispatcher.start();
   let stopping: Promise<void> | undefined;
   return {
     ...address,
     database,
     server,
     amqpConsumer,
+    webhookDispatcher,
     stop: () =>
       (stopping ??= (async () => {
+        await webhookDispatcher
+          .stop()
+          .catch((error) => logger.error({ err: error }, 'webhook dispatcher did not stop cleanly'));
         // First, while the database is open: the in-flight batch commits and is acknowledged.
         await amqpConsumer?.stop().catch((error) => logger.error({ err: error }, 'AMQP consumer did not stop cleanly'));
         await server.stop();

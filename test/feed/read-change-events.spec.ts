@@ -1,0 +1,76 @@
+import type { DataSource } from 'typeorm';
+import { currentFeedCursor, decodeFeedCursor, readChangeEvents } from '../../src/feed/read-change-events';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+/** Reads from `after` until `expected` events have arrived (the horizon is server-wide: other files' open transactions hold it back briefly). */
+async function readUntil(ds: DataSource, after: string | null, expected: number, types?: string[]) {
+  const events: { type: string; id: string }[] = [];
+  let cursor = after;
+  for (let attempt = 0; attempt < 300 && events.length < expected; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    const page = await readChangeEvents(ds.manager, { after: cursor, limit: 2, types });
+    events.push(...page.events);
+    cursor = page.cursor;
+  }
+  return { events, cursor };
+}
+
+describe('readChangeEvents (the outbox reader)', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.destroy();
+  });
+
+  it('never skips an event of a transaction that commits after a later-started one', async () => {
+    const ds = db.dataSource;
+    const start = await currentFeedCursor(ds.manager);
+    const slow = ds.createQueryRunner();
+    await slow.connect();
+    await slow.startTransaction();
+    try {
+      // The slow transaction takes the smaller position and txid, but commits last.
+      await slow.query(`INSERT INTO change_event (type) VALUES ('test.slow')`);
+      await ds.query(`INSERT INTO change_event (type) VALUES ('test.fast')`);
+
+      // While the slow one is open, the fast one is held back too: handing it out would move the cursor past
+      // the slow one's place.
+      const early = await readChangeEvents(ds.manager, { after: start, limit: 100 });
+      expect(early.events.map((e) => e.type)).not.toContain('test.fast');
+      expect(early.events.map((e) => e.type)).not.toContain('test.slow');
+      await slow.commitTransaction();
+
+      const { events } = await readUntil(ds, early.cursor, 2);
+      expect(events.map((e) => e.type)).toEqual(['test.slow', 'test.fast']);
+    } finally {
+      await slow.release();
+    }
+  });
+
+  it('pages with a cursor, filters by type and moves the cursor on past events it filtered out', async () => {
+    const ds = db.dataSource;
+    const start = await currentFeedCursor(ds.manager);
+    await ds.query(`INSERT INTO change_event (type) VALUES ('test.a'), ('test.b'), ('test.a'), ('test.b'), ('test.a')`);
+    const all = await readUntil(ds, start, 5);
+    expect(all.events.map((e) => e.type)).toEqual(['test.a', 'test.b', 'test.a', 'test.b', 'test.a']);
+    expect(new Set(all.events.map((e) => e.id)).size).toBe(5);
+
+    const onlyB = await readUntil(ds, start, 2, ['test.b']);
+    expect(onlyB.events.map((e) => e.type)).toEqual(['test.b', 'test.b']);
+    const after = await readChangeEvents(ds.manager, { after: onlyB.cursor, limit: 10, types: ['test.b'] });
+    expect(after.events).toEqual([]);
+    // The cursor of a page that found nothing is not behind where the reader was.
+    const position = decodeFeedCursor(after.cursor);
+    const previous = decodeFeedCursor(onlyB.cursor!);
+    expect(position.txid > previous.txid || position.position >= previous.position).toBe(true);
+  });
+
+  it('refuses a cursor it did not make with a coded error', async () => {
+    await expect(readChangeEvents(db.dataSource.manager, { after: 'not-a-cursor', limit: 1 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+  });
+});
