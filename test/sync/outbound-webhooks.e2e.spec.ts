@@ -438,6 +438,39 @@ describe('outbound webhooks (two-way sync, outbound side)', () => {
   });
 });
 
+describe('outbound webhooks: two hub processes on one database', () => {
+  let db: TestDatabase;
+  const hubs: RunningHub[] = [];
+  const receiver = new WebhookReceiver();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    hubs.push(await hubOn(db), await hubOn(db));
+    await receiver.up();
+  });
+  afterAll(async () => {
+    await Promise.all(hubs.map((hub) => hub.stop()));
+    await receiver.down();
+    await db?.destroy();
+  });
+
+  it('share the work without sending any delivery twice', async () => {
+    const [one, two] = hubs;
+    await subscribe(one, { url: receiver.url });
+    const profiles = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        ingest(i % 2 ? one : two, 'salesforce', `sf-${randomUUID()}`, { email: `p${i}.${randomUUID()}@example.com` }),
+      ),
+    );
+    await eventually(() => profiles.every((id) => about(receiver, id).length === 1), {
+      what: 'one delivery per profile',
+    });
+    const ids = receiver.received.map((r) => r.body.id);
+    expect(ids).toHaveLength(12);
+    expect(new Set(ids).size).toBe(12);
+  });
+});
+
 describe('outbound webhooks: dead deliveries and re-drive', () => {
   let db: TestDatabase;
   let hub: RunningHub;
