@@ -190,6 +190,7 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<v
     const ctx = systemContext(database.dataSource, logger, new ChangeNotifier(createHubPubSub()), 'cli', {
       phoneRegion: config.phoneRegion,
       identity: rules.identity,
+      survivorship: rules.survivorship,
     });
     reporter = progressReporter(plan);
     let summary: ImportSummary;

@@ -6,6 +6,7 @@ import { openDatabase } from '../db/database';
 import { EmbeddedDatabaseError } from '../db/embedded-postgres';
 import { createLogger, type Logger } from '../logging/logger';
 import { startHub } from '../server/hub';
+import { registerBackfillCommand } from './backfill-command';
 import { registerExportCommand } from './export-command';
 import { registerImportCommand } from './import-command';
 
@@ -89,6 +90,7 @@ export function buildProgram(): Command {
     .action(migrateCommand);
   registerImportCommand(program);
   registerExportCommand(program);
+  registerBackfillCommand(program);
   return program;
 }
 

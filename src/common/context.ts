@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../logging/logger';
 import type { ChangeNotifier } from '../feed/change-notifier';
 import type { IdentitySettings } from '../identity/resolution/identity-settings';
+import type { SurvivorshipSettings } from '../identity/survivorship/survivorship-rules';
 
 /**
  * What every service function receives first: who acts, for which request, and where to log. The edge
@@ -25,6 +26,8 @@ export interface HubSettings {
   phoneRegion?: string;
   /** The rules file's `identity` section over the defaults. */
   identity?: IdentitySettings;
+  /** The rules file's `survivorship` section over the defaults. */
+  survivorship?: SurvivorshipSettings;
 }
 
 /** A context for work that no request started: the CLI, the broker consumer, schedulers. */

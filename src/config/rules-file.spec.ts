@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './config';
 import { DEFAULT_IDENTITY } from '../identity/resolution/identity-settings';
+import { DEFAULT_SURVIVORSHIP } from '../identity/survivorship/survivorship-rules';
 import { loadRules } from './rules-file';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rules-'));
@@ -14,7 +15,11 @@ const file = (name: string, content: string) => {
 
 describe('loadRules', () => {
   it('takes the defaults without a file', () => {
-    expect(loadRules(undefined)).toEqual({ mappings: {}, identity: DEFAULT_IDENTITY });
+    expect(loadRules(undefined)).toEqual({
+      mappings: {},
+      identity: DEFAULT_IDENTITY,
+      survivorship: DEFAULT_SURVIVORSHIP,
+    });
   });
 
   it('reads per-adapter mappings', () => {
@@ -25,6 +30,17 @@ describe('loadRules', () => {
       ),
     );
     expect(rules.mappings.salesforce.fields).toEqual({ Loyalty_Tier__c: 'custom.loyaltyTier' });
+  });
+
+  it('reads survivorship rules over the defaults', () => {
+    const rules = loadRules(
+      file(
+        'survivorship.json',
+        JSON.stringify({ survivorship: { fields: { company: [{ sourceOfTruth: 'dynamics' }] } } }),
+      ),
+    );
+    expect(rules.survivorship.fields.company.rules).toEqual([{ rule: 'sourceOfTruth', source: 'dynamics' }]);
+    expect(rules.survivorship.fields.email).toEqual(DEFAULT_SURVIVORSHIP.fields.email);
   });
 
   it.each([
@@ -45,6 +61,11 @@ describe('loadRules', () => {
       'bad-guardrail.json',
       JSON.stringify({ identity: { guardrails: { maxClusterSize: 0 } } }),
       /identity.guardrails.maxClusterSize must be a whole number ≥ 1/,
+    ],
+    [
+      'bad-survivorship.json',
+      JSON.stringify({ survivorship: { fields: { phone: ['mostRecent', 'newest'] } } }),
+      /survivorship.fields.phone.rules\[1\]: unknown rule "newest"/,
     ],
   ])('stops on %s with a message naming the rule', (name, content, message) => {
     const target = content === null ? path.join(dir, name) : file(name, content);

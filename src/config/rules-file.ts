@@ -5,6 +5,11 @@ import {
   identitySettingsFrom,
   type IdentitySettings,
 } from '../identity/resolution/identity-settings';
+import {
+  DEFAULT_SURVIVORSHIP,
+  survivorshipSettingsFrom,
+  type SurvivorshipSettings,
+} from '../identity/survivorship/survivorship-rules';
 import { ConfigError } from './config';
 
 /**
@@ -17,9 +22,11 @@ export interface HubRules {
   mappings: Record<string, Partial<FieldMapping>>;
   /** Matching weights, thresholds and guardrails (see `IdentitySettings`). */
   identity: IdentitySettings;
+  /** Per-field rule chains, review fields and the conflict window (see `SurvivorshipSettings`). */
+  survivorship: SurvivorshipSettings;
 }
 
-export const DEFAULT_RULES: HubRules = { mappings: {}, identity: DEFAULT_IDENTITY };
+export const DEFAULT_RULES: HubRules = { mappings: {}, identity: DEFAULT_IDENTITY, survivorship: DEFAULT_SURVIVORSHIP };
 
 /** Reads and validates the rules file; a bad file stops start-up with a message naming the section and rule. */
 export function loadRules(file: string | undefined): HubRules {
@@ -54,5 +61,11 @@ export function loadRules(file: string | undefined): HubRules {
   } catch (error) {
     throw new ConfigError('HUB_CONFIG', `${file}: ${(error as Error).message}`);
   }
-  return { ...DEFAULT_RULES, ...rules, mappings, identity };
+  let survivorship: SurvivorshipSettings;
+  try {
+    survivorship = survivorshipSettingsFrom(rules.survivorship);
+  } catch (error) {
+    throw new ConfigError('HUB_CONFIG', `${file}: ${(error as Error).message}`);
+  }
+  return { ...DEFAULT_RULES, ...rules, mappings, identity, survivorship };
 }

@@ -1,4 +1,5 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { ConflictResolver, ProfileConflictsResolver } from './conflict.resolver';
 import { DeadLetterResolver } from './dead-letter.resolver';
 import { IngestResolver } from './ingest.resolver';
 import { MergeResolver } from './merge.resolver';

@@ -50,7 +50,7 @@ export function toGoldenField(name: string, lineage: FieldLineage): GoldenField 
     name,
     value: lineage.value,
     source: lineage.source,
-    sourceRecordId: sourceRecordGlobalId(lineage.sourceRecordId),
+    sourceRecordId: lineage.sourceRecordId ? sourceRecordGlobalId(lineage.sourceRecordId) : null,
     rule: lineage.rule,
     updatedAt: lineage.updatedAt ? new Date(lineage.updatedAt) : null,
     pinned: lineage.pinned,

@@ -26,13 +26,19 @@ export class GoldenField {
   @Field(() => GraphQLJSON, { nullable: true })
   value!: unknown;
 
-  @Field({ description: 'Source key of the record that supplied the value.' })
+  @Field({ description: 'Source key of the record that supplied the value; `steward` for a value a steward pinned.' })
   source!: string;
 
-  @Field(() => ID, { description: 'Global id of the source record that supplied the value.' })
-  sourceRecordId!: string;
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Global id of the source record that supplied the value; null for a value a steward typed in.',
+  })
+  sourceRecordId!: string | null;
 
-  @Field({ description: 'The survivorship rule that chose this value, e.g. `mostRecent`.' })
+  @Field({
+    description:
+      'The rule that chose this value: `sourcePriority`, `mostRecent`, `earliest`, `mostFrequent`, `longest`, `sourceOfTruth`, `tieBreak` (the chain left several values; a conflict is open), or `pin`.',
+  })
   rule!: string;
 
   @Field(() => Date, { nullable: true, description: 'When the source set this value.' })

@@ -56,7 +56,7 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
 
-  const settings = { phoneRegion: config.phoneRegion, identity: rules.identity };
+  const settings = { phoneRegion: config.phoneRegion, identity: rules.identity, survivorship: rules.survivorship };
   const makeContext = (requestId: string, log: Logger): GraphQLContext => ({
     requestId,
     actor: 'anonymous',

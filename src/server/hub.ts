@@ -49,7 +49,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
         dataSource: database.dataSource,
         logger,
         notifier: new ChangeNotifier(pubSub),
-        hubSettings: { phoneRegion: config.phoneRegion, identity: rules.identity },
+        hubSettings: { phoneRegion: config.phoneRegion, identity: rules.identity, survivorship: rules.survivorship },
       })
     : undefined;
   const webhookDispatcher = new WebhookDispatcher({

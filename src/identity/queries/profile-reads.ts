@@ -44,7 +44,9 @@ export async function findProfilesByIds(ds: DataSource, ids: readonly string[]):
   );
   const referenced = [
     ...new Set(
-      rows.flatMap((row) => Object.values((row.lineage as Record<string, StoredFieldLineage>) ?? {}).map((l) => l.r)),
+      rows.flatMap((row) =>
+        Object.values((row.lineage as Record<string, StoredFieldLineage>) ?? {}).flatMap((l) => (l.r ? [l.r] : [])),
+      ),
     ),
   ];
   const sources = new Map<string, { source: string; fieldUpdatedAt: Record<string, string> }>();
@@ -72,13 +74,13 @@ function toProfileView(
     attributes,
     lineage: Object.fromEntries(
       Object.entries((row.lineage as Record<string, StoredFieldLineage>) ?? {}).map(([field, stored]) => {
-        const record = sources.get(stored.r);
+        const record = stored.r ? sources.get(stored.r) : undefined;
         const lineage: FieldLineage = {
           value: attributes[field] ?? null,
-          source: record?.source ?? 'unknown',
+          source: stored.r === null ? 'steward' : (record?.source ?? 'unknown'),
           sourceRecordId: stored.r,
           rule: stored.rule,
-          updatedAt: record?.fieldUpdatedAt[field] ?? '',
+          updatedAt: stored.at ?? record?.fieldUpdatedAt[field] ?? '',
           pinned: stored.pinned === true,
         };
         return [field, lineage];

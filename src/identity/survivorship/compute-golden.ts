@@ -1,4 +1,13 @@
+import { stableJson } from '../../ingest/apply-patch';
 import type { AttributeValue, FlatAttributes } from '../golden-attributes';
+import {
+  ADDRESS_GROUP,
+  DEFAULT_SURVIVORSHIP,
+  rulesFor,
+  slotOf,
+  type SurvivorshipRule,
+  type SurvivorshipSettings,
+} from './survivorship-rules';
 
 /** One source record as survivorship sees it. */
 export interface SurvivorshipInput {
@@ -11,59 +20,336 @@ export interface SurvivorshipInput {
   fieldUpdatedAt: Record<string, string>;
 }
 
+/**
+ * A steward's override of one field (or of the whole `address`): a value, or a source record whose value the
+ * field follows. It wins over every rule until unpinned.
+ */
+export interface Pin {
+  field: string;
+  /** The pinned value (for `address`, an object of parts); unused when `sourceRecordId` is set. */
+  value?: AttributeValue;
+  sourceRecordId?: string | null;
+  pinnedAt: string;
+}
+
 /** Why a golden field holds its value: the answer stewards and apps read as lineage. */
 export interface FieldLineage {
   value: AttributeValue;
+  /** Source key of the record that supplied the value, `steward` for a pinned value. */
   source: string;
-  sourceRecordId: string;
+  /** Null for a value a steward typed in. */
+  sourceRecordId: string | null;
+  /** The rule that chose it: a rule of the chain, `tieBreak`, or `pin`. */
   rule: string;
   updatedAt: string;
   pinned: boolean;
 }
 
-export interface GoldenValues {
-  attributes: FlatAttributes;
-  lineage: Record<string, FieldLineage>;
+/** One value a source holds for a field in conflict, with its lineage. */
+export interface ConflictCandidate {
+  value: AttributeValue;
+  source: string;
+  sourceRecordId: string;
+  updatedAt: string;
 }
 
 /**
- * Chooses each golden field's value from the live source records: the most recent value by per-field source
- * timestamp, ties broken by source key and external id so that the result never depends on arrival order.
- * A `null` that is the most recent statement clears the field. (The full rule chains arrive with the
- * survivorship issue; this is the deterministic default they extend.)
+ * Sources disagree on a field in a way the rules should not settle alone: `concurrent_edit` — two systems set
+ * different values of a review field within the conflict window; `undecidable` — the whole chain left several
+ * values and only the tie-break chose.
  */
-export function computeGolden(records: SurvivorshipInput[]): GoldenValues {
-  const best = new Map<string, { record: SurvivorshipInput; at: string }>();
-  for (const record of records) {
-    if (record.deleted) continue;
-    for (const field of Object.keys(record.attributes)) {
-      const at = record.fieldUpdatedAt[field] ?? '';
-      const current = best.get(field);
-      if (!current || isBetter(record, at, current.record, current.at)) best.set(field, { record, at });
-    }
-  }
-  const attributes: FlatAttributes = {};
-  const lineage: Record<string, FieldLineage> = {};
-  for (const field of [...best.keys()].sort()) {
-    const { record, at } = best.get(field)!;
-    const value = record.attributes[field];
-    if (value === null || value === undefined) continue;
-    attributes[field] = value;
-    lineage[field] = {
-      value,
-      source: record.source,
-      sourceRecordId: record.id,
-      rule: 'mostRecent',
-      updatedAt: at,
-      pinned: false,
-    };
-  }
-  return { attributes, lineage };
+export interface ConflictFinding {
+  field: string;
+  reason: 'concurrent_edit' | 'undecidable';
+  candidates: ConflictCandidate[];
 }
 
-function isBetter(a: SurvivorshipInput, aAt: string, b: SurvivorshipInput, bAt: string): boolean {
-  const at = Date.parse(aAt) - Date.parse(bAt);
-  if (at !== 0 && !Number.isNaN(at)) return at > 0;
-  if (a.source !== b.source) return a.source < b.source;
-  return a.externalId < b.externalId;
+export interface GoldenValues {
+  attributes: FlatAttributes;
+  lineage: Record<string, FieldLineage>;
+  /** Fields (slots: `address` for the address parts) that stewards should look at, sorted by field. */
+  conflicts: ConflictFinding[];
+  /** Fields (slots) on which every live record that holds a value holds the same one. */
+  unanimous: string[];
+}
+
+interface Candidate {
+  record: SurvivorshipInput;
+  /** The record's value for the slot; for `address`, an object of its non-null parts, or null. */
+  value: AttributeValue;
+  present: boolean;
+  /** Milliseconds of the per-field source time (the latest part's, for `address`); NaN-free. */
+  at: number;
+}
+
+const ADDRESS_PREFIX = `${ADDRESS_GROUP}.`;
+
+/**
+ * Chooses each golden field's value from the live source records by the field's rule chain
+ * (`SurvivorshipSettings`), with stewards' pins first. Each rule narrows the candidates — one per record that
+ * holds the field — and the chain stops once they agree; a deterministic tie-break (latest per-field time,
+ * then source key, then external id) ends it. Only values and times of the records count, never their order,
+ * so the same records give the same golden profile however they arrived. The address parts are decided
+ * together, from one record. Also reports the conflicts stewards should resolve.
+ */
+export function computeGolden(
+  records: readonly SurvivorshipInput[],
+  settings: SurvivorshipSettings = DEFAULT_SURVIVORSHIP,
+  pins: readonly Pin[] = [],
+): GoldenValues {
+  const live = records.filter((r) => !r.deleted);
+  const slots = new Set<string>();
+  for (const record of live) for (const field of Object.keys(record.attributes)) slots.add(slotOf(field));
+  const pinBySlot = new Map(pins.map((p) => [p.field, p]));
+  for (const pin of pins) slots.add(pin.field);
+
+  const attributes: FlatAttributes = {};
+  const lineage: Record<string, FieldLineage> = {};
+  const conflicts: ConflictFinding[] = [];
+  const unanimous: string[] = [];
+  for (const slot of [...slots].sort()) {
+    const candidates = live.map((record) => candidateOf(record, slot)).filter((c) => c.present);
+    if (
+      distinct(
+        candidates.filter((c) => c.value !== null),
+        looseKey,
+      ) <= 1
+    )
+      unanimous.push(slot);
+    const pin = pinBySlot.get(slot);
+    const pinned = pin ? fromPin(pin, candidates, live) : undefined;
+    if (pinned) {
+      emit(slot, pinned.value, pinned.lineage, attributes, lineage);
+      continue;
+    }
+    if (candidates.length === 0) continue;
+    const fieldRules = rulesFor(settings, slot);
+    const decision = decide(candidates, fieldRules.rules);
+    if (decision.winner) {
+      const w = decision.winner;
+      emit(
+        slot,
+        w.value,
+        (field) => ({
+          source: w.record.source,
+          sourceRecordId: w.record.id,
+          rule: decision.rule,
+          updatedAt: w.record.fieldUpdatedAt[field] ?? new Date(w.at).toISOString(),
+          pinned: false,
+        }),
+        attributes,
+        lineage,
+      );
+    }
+    const finding = decision.undecided
+      ? conflictOf(slot, 'undecidable', candidates)
+      : fieldRules.review
+        ? concurrentEdits(slot, candidates, settings.conflictWindowSeconds * 1000)
+        : undefined;
+    if (finding) conflicts.push(finding);
+  }
+  return { attributes, lineage, conflicts, unanimous };
+}
+
+function candidateOf(record: SurvivorshipInput, slot: string): Candidate {
+  if (slot !== ADDRESS_GROUP) {
+    const present = Object.prototype.hasOwnProperty.call(record.attributes, slot);
+    return { record, value: present ? record.attributes[slot] : null, present, at: time(record.fieldUpdatedAt[slot]) };
+  }
+  const parts: Record<string, AttributeValue> = {};
+  let present = false;
+  let at = 0;
+  for (const [field, value] of Object.entries(record.attributes)) {
+    if (!field.startsWith(ADDRESS_PREFIX)) continue;
+    present = true;
+    at = Math.max(at, time(record.fieldUpdatedAt[field]));
+    if (value !== null && value !== undefined) parts[field.slice(ADDRESS_PREFIX.length)] = value;
+  }
+  return { record, value: Object.keys(parts).length > 0 ? parts : null, present, at };
+}
+
+function time(iso: string | undefined): number {
+  const ms = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+type LineageOf = (field: string) => Omit<FieldLineage, 'value'>;
+
+/** Writes a slot's value (an address object spreads into its parts) with lineage per flat field. */
+function emit(
+  slot: string,
+  value: AttributeValue,
+  lineageOf: LineageOf,
+  attributes: FlatAttributes,
+  lineage: Record<string, FieldLineage>,
+): void {
+  if (value === null || value === undefined) return;
+  if (slot === ADDRESS_GROUP) {
+    if (typeof value !== 'object' || Array.isArray(value)) return;
+    for (const [part, partValue] of Object.entries(value)) {
+      if (partValue === null || partValue === undefined) continue;
+      const field = `${ADDRESS_PREFIX}${part}`;
+      attributes[field] = partValue;
+      lineage[field] = { value: partValue, ...lineageOf(field) };
+    }
+    return;
+  }
+  attributes[slot] = value;
+  lineage[slot] = { value, ...lineageOf(slot) };
+}
+
+/** A pin's value and lineage; a pin on a record that left the profile no longer applies. */
+function fromPin(
+  pin: Pin,
+  candidates: Candidate[],
+  live: SurvivorshipInput[],
+): { value: AttributeValue; lineage: LineageOf } | undefined {
+  if (pin.sourceRecordId) {
+    const record = live.find((r) => r.id === pin.sourceRecordId);
+    if (!record) return undefined;
+    const candidate = candidates.find((c) => c.record.id === record.id);
+    return {
+      value: candidate?.value ?? null,
+      lineage: (field) => ({
+        source: record.source,
+        sourceRecordId: record.id,
+        rule: 'pin',
+        updatedAt: record.fieldUpdatedAt[field] ?? pin.pinnedAt,
+        pinned: true,
+      }),
+    };
+  }
+  return {
+    value: pin.value ?? null,
+    lineage: () => ({ source: 'steward', sourceRecordId: null, rule: 'pin', updatedAt: pin.pinnedAt, pinned: true }),
+  };
+}
+
+const key = (value: AttributeValue) => stableJson(value);
+
+/** Case and surrounding space aside, for "most records agree" and "the sources disagree". */
+const looseKey = (value: AttributeValue): string =>
+  typeof value === 'string' ? value.trim().toLowerCase() : stableJson(normaliseObject(value));
+
+function normaliseObject(value: AttributeValue): AttributeValue {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v.trim().toLowerCase() : v]),
+  );
+}
+
+function distinct(candidates: Candidate[], keyOf = key): number {
+  return new Set(candidates.map((c) => keyOf(c.value))).size;
+}
+
+/** Latest per-field time first, then source key, then external id: the tie-break, a total order. */
+function byTieBreak(a: Candidate, b: Candidate): number {
+  if (a.at !== b.at) return b.at - a.at;
+  if (a.record.source !== b.record.source) return a.record.source < b.record.source ? -1 : 1;
+  if (a.record.externalId !== b.record.externalId) return a.record.externalId < b.record.externalId ? -1 : 1;
+  return a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0;
+}
+
+function decide(
+  candidates: Candidate[],
+  rules: SurvivorshipRule[],
+): { winner?: Candidate; rule: string; undecided: boolean } {
+  let set = candidates;
+  let rule: string | undefined;
+  for (const step of rules) {
+    // Once the candidates agree, only a source of truth still has a say (it may rule them all out).
+    if (step.rule !== 'sourceOfTruth' && distinct(set) <= 1) continue;
+    set = narrow(set, step);
+    if (set.length === 0) return { rule: step.rule, undecided: false };
+    if (rule === undefined && distinct(set) <= 1) rule = step.rule;
+  }
+  if (distinct(set) > 1) rule = 'tieBreak';
+  const winner = [...set].sort(byTieBreak)[0];
+  const undecided =
+    rule === 'tieBreak' &&
+    distinct(
+      set.filter((c) => c.value !== null),
+      looseKey,
+    ) > 1;
+  return { winner, rule: rule ?? rules[0].rule, undecided };
+}
+
+function narrow(set: Candidate[], step: SurvivorshipRule): Candidate[] {
+  const valued = set.filter((c) => c.value !== null);
+  const pool = valued.length > 0 ? valued : set;
+  switch (step.rule) {
+    case 'sourceOfTruth':
+      return set.filter((c) => c.record.source === step.source);
+    case 'sourcePriority': {
+      const rank = (c: Candidate) => {
+        const i = step.sources.indexOf(c.record.source);
+        return i < 0 ? step.sources.length : i;
+      };
+      const best = Math.min(...pool.map(rank));
+      return pool.filter((c) => rank(c) === best);
+    }
+    case 'mostRecent': {
+      // A clearing counts here: the latest statement about the field may be "it is empty now".
+      const latest = Math.max(...set.map((c) => c.at));
+      return set.filter((c) => c.at === latest);
+    }
+    case 'earliest': {
+      const first = Math.min(...pool.map((c) => c.at));
+      return pool.filter((c) => c.at === first);
+    }
+    case 'mostFrequent': {
+      const counts = new Map<string, number>();
+      for (const c of pool) counts.set(looseKey(c.value), (counts.get(looseKey(c.value)) ?? 0) + 1);
+      const most = Math.max(...counts.values());
+      return pool.filter((c) => counts.get(looseKey(c.value)) === most);
+    }
+    case 'longest': {
+      const size = (c: Candidate) =>
+        typeof c.value === 'string'
+          ? c.value.trim().length
+          : c.value !== null && typeof c.value === 'object'
+            ? Object.keys(c.value).length
+            : String(c.value).length;
+      const longest = Math.max(...pool.map(size));
+      return pool.filter((c) => size(c) === longest);
+    }
+  }
+}
+
+/**
+ * Concurrent edits: the latest values of two sources differ and were set within `windowMs` of each other.
+ * Values from one source never conflict with each other (the source's own order decides).
+ */
+function concurrentEdits(slot: string, candidates: Candidate[], windowMs: number): ConflictFinding | undefined {
+  const latestBySource = new Map<string, Candidate>();
+  for (const c of [...candidates].sort(byTieBreak)) {
+    if (c.value === null) continue;
+    if (!latestBySource.has(c.record.source)) latestBySource.set(c.record.source, c);
+  }
+  const latest = [...latestBySource.values()].sort(byTieBreak);
+  for (let i = 0; i < latest.length; i++) {
+    for (let j = i + 1; j < latest.length; j++) {
+      const [a, b] = [latest[i], latest[j]];
+      if (looseKey(a.value) !== looseKey(b.value) && Math.abs(a.at - b.at) <= windowMs) {
+        return conflictOf(slot, 'concurrent_edit', candidates);
+      }
+    }
+  }
+  return undefined;
+}
+
+function conflictOf(slot: string, reason: ConflictFinding['reason'], candidates: Candidate[]): ConflictFinding {
+  return {
+    field: slot,
+    reason,
+    candidates: [...candidates]
+      .filter((c) => c.value !== null)
+      .sort(byTieBreak)
+      .map((c) => ({
+        value: c.value,
+        source: c.record.source,
+        sourceRecordId: c.record.id,
+        updatedAt: new Date(c.at).toISOString(),
+      })),
+  };
 }

@@ -1,6 +1,6 @@
 import type { TxContext } from '../../common/context';
 import { appendChangeEvents, type NewChangeEvent } from '../../feed/change-events';
-import { sameValue } from '../../ingest/apply-patch';
+import { sameValue, stableJson } from '../../ingest/apply-patch';
 import {
   CORE_ATTRIBUTES,
   CORE_COLUMNS,
@@ -9,6 +9,8 @@ import {
   type FlatAttributes,
 } from '../golden-attributes';
 import { computeGolden, type FieldLineage, type GoldenValues, type SurvivorshipInput } from './compute-golden';
+import { loadPins, syncConflicts } from './conflicts';
+import { DEFAULT_SURVIVORSHIP } from './survivorship-rules';
 
 export interface GoldenChange {
   profileId: string;
@@ -26,6 +28,7 @@ interface GoldenRow {
   id: string;
   version: number;
   custom: Record<string, unknown>;
+  lineage?: unknown;
   [column: string]: unknown;
 }
 
@@ -35,22 +38,28 @@ const COLUMN_TYPES = COLUMNS.map((c) => `${c} ${c === 'birth_date' ? 'date' : 't
 /**
  * Lineage as stored: per field only the winning source record and the rule (`{ r, rule, pinned? }`). The value
  * is in its column, the source and the source time are on the source record — readers join them back
- * (`findProfilesByIds`), so nothing is stored twice and the golden write stays small.
+ * (`findProfilesByIds`), so nothing is stored twice and the golden write stays small. A value a steward typed in
+ * has no record (`r: null`) and keeps its pin time (`at`).
  */
 export interface StoredFieldLineage {
-  r: string;
+  r: string | null;
   rule: string;
   pinned?: true;
+  at?: string;
 }
 
 export function storedLineage(lineage: Record<string, FieldLineage>): Record<string, StoredFieldLineage> {
   return Object.fromEntries(
-    Object.entries(lineage).map(([field, l]) => [
-      field,
-      l.pinned ? { r: l.sourceRecordId, rule: l.rule, pinned: true as const } : { r: l.sourceRecordId, rule: l.rule },
-    ]),
+    Object.entries(lineage).map(([field, l]) => {
+      const stored: StoredFieldLineage = { r: l.sourceRecordId, rule: l.rule };
+      if (l.pinned) stored.pinned = true;
+      if (l.sourceRecordId === null) stored.at = l.updatedAt;
+      return [field, stored];
+    }),
   );
 }
+
+const survivorship = (tx: TxContext) => tx.settings?.survivorship ?? DEFAULT_SURVIVORSHIP;
 
 /** One `golden_profile` row's values as a JSON object for `jsonb_to_recordset`. */
 function rowValues(id: string, version: number, golden: GoldenValues): Record<string, unknown> {
@@ -71,13 +80,22 @@ export async function insertGoldenProfiles(
   profiles: { id: string; records: SurvivorshipInput[] }[],
 ): Promise<GoldenChange[]> {
   if (profiles.length === 0) return [];
-  const rows = profiles.map((p) => ({ id: p.id, golden: computeGolden(p.records) }));
+  const settings = survivorship(tx);
+  const rows = profiles.map((p) => ({ id: p.id, golden: computeGolden(p.records, settings) }));
   await tx.manager.query(
     `INSERT INTO golden_profile (id, version, lineage, custom, ${COLUMNS.join(', ')})
      SELECT x.id, x.version, x.lineage, x.custom, ${COLUMNS.map((c) => `x.${c}`).join(', ')}
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, lineage jsonb, custom jsonb, ${COLUMN_TYPES})`,
     [JSON.stringify(rows.map((r) => rowValues(r.id, 1, r.golden)))],
   );
+  const conflicted = rows.filter((r) => r.golden.conflicts.length > 0);
+  if (conflicted.length > 0) {
+    await syncConflicts(
+      tx,
+      conflicted.map((r) => r.id),
+      new Map(conflicted.map((r) => [r.id, r.golden.conflicts])),
+    );
+  }
   return rows.map((r) => {
     const changedFields = Object.keys(r.golden.attributes).sort();
     return {
@@ -98,7 +116,7 @@ export async function insertGoldenProfiles(
 export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[]): Promise<GoldenChange[]> {
   if (profileIds.length === 0) return [];
   const golden: GoldenRow[] = await tx.manager.query(
-    `SELECT id, version, custom, ${GOLDEN_ATTRIBUTE_COLUMNS}
+    `SELECT id, version, custom, lineage, ${GOLDEN_ATTRIBUTE_COLUMNS}
        FROM golden_profile WHERE id = ANY($1::uuid[]) AND status = 'active' ORDER BY id FOR UPDATE`,
     [profileIds],
   );
@@ -125,14 +143,29 @@ export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[])
     byProfile.set(record.profileId, list);
   }
 
+  const settings = survivorship(tx);
+  const pins = await loadPins(
+    tx,
+    golden.map((row) => row.id),
+  );
   const changes: GoldenChange[] = [];
   const updates: Record<string, unknown>[] = [];
+  const findings = new Map<string, GoldenValues['conflicts']>();
+  const unanimous = new Map<string, Set<string>>();
   for (const row of golden) {
-    const next = computeGolden(byProfile.get(row.id) ?? []);
+    const next = computeGolden(byProfile.get(row.id) ?? [], settings, pins.get(row.id));
+    findings.set(row.id, next.conflicts);
+    unanimous.set(row.id, new Set(next.unanimous));
     const before = goldenRowAttributes(row);
     const fields = new Set([...Object.keys(before), ...Object.keys(next.attributes)]);
     const changedFields = [...fields].filter((f) => !sameValue(before[f], next.attributes[f])).sort();
-    if (changedFields.length === 0) continue;
+    if (changedFields.length === 0) {
+      // Same values, other reasons (a pin on the value it already had, a rule change): lineage only, no event.
+      if (stableJson(row.lineage ?? {}) !== stableJson(storedLineage(next.lineage))) {
+        updates.push(rowValues(row.id, row.version, next));
+      }
+      continue;
+    }
     updates.push(rowValues(row.id, row.version + 1, next));
     changes.push({
       profileId: row.id,
@@ -152,6 +185,12 @@ export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[])
       [JSON.stringify(updates)],
     );
   }
+  await syncConflicts(
+    tx,
+    golden.map((row) => row.id),
+    findings,
+    unanimous,
+  );
   return changes;
 }
 

@@ -137,7 +137,9 @@ export function compareName(a: PreparedFeatures, b: PreparedFeatures): FieldOutc
   // Two slips at once (a nickname and a mistyped surname, typos in both names, swapped names with a typo):
   // each name still agrees on its own, so the pair is not read as two people of one household.
   const straight = closeFirstNames(fa, fb) && closeSurnames(a.last, b.last);
-  const crossed = closeFirstNames(firstToken(a.last), fb) && closeSurnames(a.first, b.last);
+  const crossed =
+    (closeFirstNames(firstToken(a.last), fb) && closeSurnames(a.first, b.last)) ||
+    (closeFirstNames(firstToken(b.last), fa) && closeSurnames(b.first, a.last));
   if (straight || crossed) {
     const one = straight && (lastAgrees || givenNamesAgree(a.first, b.first));
     if (one) return { level: 'typo', detail: 'one name equal, the other with a slip' };

@@ -135,6 +135,8 @@ describe('scorePair: name levels', () => {
     [name('Elizaheth', 'Bell'), name('Betty', 'Bell'), 'typo'],
     [name('Dani', 'King'), name('Daniel', 'Kign'), 'similar'],
     [name('Szewczyk', 'Annw'), name('Anna', 'Szewczyk'), 'similar'],
+    [name('Kowalski', 'Jan'), name('Jan', 'Kowalska-Nowak'), 'similar'],
+    [name('Jan', 'Kowalska-Nowak'), name('Kowalski', 'Jan'), 'similar'],
     // Unrelated first names stay apart.
     [name('Monika', 'Haas'), name('Peter', 'Haas'), 'disagree'],
     [name('Jan', 'Kowalski'), { lastName: 'Kowalski' }, 'missing'],
