@@ -14,4 +14,6 @@ export const resolvers: NonEmptyArray<Function> = [
   DeadLetterResolver,
   MergeResolver,
   WebhookResolver,
+  ConflictResolver,
+  ProfileConflictsResolver,
 ];
