@@ -201,6 +201,7 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
     key: e.key,
     id: e.existing?.id ?? randomUUID(),
     existed: e.existing !== undefined,
+    stored: e.existing,
     record: e.record,
     records: e.records,
     state: e.state!,
@@ -252,10 +253,23 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
     writes.filter((w, i) => changedKeys.has(w.key) || entries[i].records.some((r) => r.identifiers.length > 0)),
     recordIds,
   );
+  /**
+   * A stored record whose blocking keys come out as before, on the same profile, alive before and after, keeps
+   * its key rows: replacing them would change nothing (an update of a job title, a score, a custom field).
+   */
+  const holdsSameBlockingKeys = (write: SourceRecordWrite): boolean => {
+    const before = write.stored;
+    if (!before || before.deleted || write.state.deleted || before.profileId !== write.profileId) return false;
+    const now = keysOf.get(write.key)?.blockingKeys ?? [];
+    const then = identityKeys(before.attributes, [], identity.guardrails.blockedValues).blockingKeys;
+    if (now.length !== then.length) return false;
+    const held = new Set(then);
+    return now.every((key) => held.has(key));
+  };
   await replaceBlockingKeys(
     tx,
     writes
-      .filter((w) => changedKeys.has(w.key))
+      .filter((w) => changedKeys.has(w.key) && !holdsSameBlockingKeys(w))
       .map((w) => ({
         id: w.id,
         profileId: w.profileId,
@@ -265,11 +279,18 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
       })),
   );
   await storeLinks(tx, writes, recordIds);
+
   const consentEvents = await storeConsentStatements(tx, writes, recordIds);
   await storeEngagementEvents(tx, writes, recordIds);
 
+  // Survivorship re-runs for every profile a record of the batch touched, not only changed: a restatement of a
+  // value at a later time moves its per-field time, which can settle a tie (and close a conflict) — the golden
+  // profile must not depend on whether the restatement arrived before or after the first statement.
   const touched = [
-    ...new Set([...changed.map((w) => w.profileId), ...resolution.merges.map((m) => m.survivorId)]),
+    ...new Set([
+      ...writes.filter((w, i) => entries[i].touched || changedKeys.has(w.key)).map((w) => w.profileId),
+      ...resolution.merges.map((m) => m.survivorId),
+    ]),
   ].filter((id) => !resolution.createdProfileIds.has(id));
   const goldenChanges = [...createdGolden, ...(await refreshGoldenProfiles(tx, touched))];
   const originByProfile = new Map(changed.map((w) => [w.profileId, w.record.source]));

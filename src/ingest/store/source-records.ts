@@ -21,6 +21,8 @@ export interface SourceRecordWrite {
    * not cannot exist now either: every writer holds the record's advisory lock while it loads and writes it.
    */
   existed: boolean;
+  /** The record as stored before this batch, when it `existed`. */
+  stored?: StoredSourceRecord;
   record: CanonicalRecord;
   records: CanonicalRecord[];
   state: SourceRecordState;
@@ -138,7 +140,10 @@ export async function replaceIdentifiers(
   ids: Map<string, string>,
 ): Promise<void> {
   if (writes.length === 0) return;
-  const stored = writes.filter((w) => w.existed);
+  // A stored record that holds the same email and phone on the same profile, alive before and after, keeps its
+  // rows: deleting and re-inserting them would change nothing. Its declared identifiers still accumulate.
+  const kept = new Set(writes.filter(holdsSameContactPoints).map((w) => w.key));
+  const stored = writes.filter((w) => w.existed && !kept.has(w.key));
   if (stored.length > 0) {
     await tx.manager.query(
       `DELETE FROM identifier i
@@ -163,9 +168,11 @@ export async function replaceIdentifiers(
       into.type.push(type);
       into.value.push(value);
     };
-    for (const type of ATTRIBUTE_IDENTIFIERS) {
-      const value = write.state.attributes[type];
-      if (typeof value === 'string') add(type, value);
+    if (!kept.has(write.key)) {
+      for (const type of ATTRIBUTE_IDENTIFIERS) {
+        const value = write.state.attributes[type];
+        if (typeof value === 'string') add(type, value);
+      }
     }
     for (const r of write.records) for (const declared of r.identifiers) add(declared.type, declared.value);
   }
@@ -179,6 +186,13 @@ export async function replaceIdentifiers(
      ON CONFLICT DO NOTHING`,
     [fresh, again].flatMap((rows) => [rows.record, rows.profile, rows.type, rows.value].map(pgArray)),
   );
+}
+
+function holdsSameContactPoints(write: SourceRecordWrite): boolean {
+  const before = write.stored;
+  if (!before || before.deleted || write.state.deleted || before.profileId !== write.profileId) return false;
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return ATTRIBUTE_IDENTIFIERS.every((type) => text(before.attributes[type]) === text(write.state.attributes[type]));
 }
 
 /**
