@@ -4,7 +4,7 @@ import { lockNames } from '../db/advisory-locks';
 import { pgArray } from '../db/pg-array';
 import { applyMerges } from '../identity/merge/apply-merges';
 import { fileMergeCandidates } from '../identity/merge/merge-candidates';
-import { identityKeys } from '../identity/resolution/identity-keys';
+import { identityKeys, type IdentityKeys } from '../identity/resolution/identity-keys';
 import { DEFAULT_IDENTITY } from '../identity/resolution/identity-settings';
 import { resolveIdentities, type IdentityResolution } from '../identity/resolution/resolve-identities';
 import { resolveSurvivor } from '../identity/merge/steward-actions';
@@ -106,6 +106,13 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
   );
   if (accepted.length === 0) return outcomes;
 
+  // Before the first statement that can make this batch wait for a concurrent one (a replayed event id, a record
+  // or a key the other holds until it commits): each record's state and matching keys as if it were new, which
+  // most records are. Pure functions of the batch, so a writer waiting for another has done this work already;
+  // the guess is used below only for a record that turns out new and whose arrivals were all fresh.
+  const identity = tx.settings?.identity ?? DEFAULT_IDENTITY;
+  const guesses = guessNewRecords(accepted, identity.guardrails.blockedValues);
+
   const fresh = await claimEventIds(tx, accepted);
   const pending = new Map<string, Pending>();
   for (const { index, record } of accepted) {
@@ -143,30 +150,19 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
     tx,
     entries.map((e) => e.record),
   );
+  const keysOf = new Map<string, IdentityKeys | null>();
   for (const entry of entries) {
     entry.existing = stored.get(entry.key);
-    let state: SourceRecordState | undefined = entry.existing;
-    for (const record of entry.records) {
-      const outcome = applyPatch(state, record);
-      entry.changed ||= outcome.changed;
-      entry.touched ||= outcome.touched;
-      state = outcome.state;
+    const guess = entry.existing ? undefined : guesses.get(entry.key);
+    if (guess && guess.indexes === entry.indexes.join(',')) {
+      Object.assign(entry, { state: guess.state, changed: guess.changed, touched: guess.touched });
+      keysOf.set(entry.key, guess.keys);
+      continue;
     }
-    entry.state = state;
+    const patched = patchRecords(entry.existing, entry.records);
+    Object.assign(entry, patched);
+    keysOf.set(entry.key, keysOfState(patched.state, entry.records, identity.guardrails.blockedValues));
   }
-  const identity = tx.settings?.identity ?? DEFAULT_IDENTITY;
-  const keysOf = new Map(
-    entries.map((e) => [
-      e.key,
-      e.state!.deleted
-        ? null
-        : identityKeys(
-            e.state!.attributes,
-            e.records.flatMap((r) => r.identifiers),
-            identity.guardrails.blockedValues,
-          ),
-    ]),
-  );
   // Every key matching will look up, locked in one global order: concurrent writers that could see the same
   // person queue up here, so one person never gets two profiles.
   await lockNames(
@@ -364,6 +360,69 @@ async function settleOnLiveProfiles(tx: TxContext, resolution: IdentityResolutio
 }
 
 const ids = (record: CanonicalRecord) => ({ source: record.source, externalId: record.externalId });
+
+/** A record's new state after the batch's arrivals for it, in order. */
+function patchRecords(
+  existing: SourceRecordState | undefined,
+  records: CanonicalRecord[],
+): { state: SourceRecordState; changed: boolean; touched: boolean } {
+  let state = existing;
+  let changed = false;
+  let touched = false;
+  for (const record of records) {
+    const outcome = applyPatch(state, record);
+    changed ||= outcome.changed;
+    touched ||= outcome.touched;
+    state = outcome.state;
+  }
+  return { state: state!, changed, touched };
+}
+
+/** Matching keys of a record's state; none for a tombstone. */
+function keysOfState(
+  state: SourceRecordState,
+  records: CanonicalRecord[],
+  blockedValues: readonly string[],
+): IdentityKeys | null {
+  if (state.deleted) return null;
+  return identityKeys(
+    state.attributes,
+    records.flatMap((r) => r.identifiers),
+    blockedValues,
+  );
+}
+
+/** For every record key of the batch: its state and keys if it were new and every arrival fresh. */
+function guessNewRecords(
+  accepted: { index: number; record: CanonicalRecord }[],
+  blockedValues: readonly string[],
+): Map<
+  string,
+  { indexes: string; state: SourceRecordState; changed: boolean; touched: boolean; keys: IdentityKeys | null }
+> {
+  const grouped = new Map<string, { indexes: number[]; records: CanonicalRecord[] }>();
+  for (const { index, record } of accepted) {
+    const key = recordKey(record.source, record.externalId);
+    const group = grouped.get(key);
+    if (group) {
+      group.indexes.push(index);
+      group.records.push(record);
+    } else grouped.set(key, { indexes: [index], records: [record] });
+  }
+  const guesses = new Map<
+    string,
+    { indexes: string; state: SourceRecordState; changed: boolean; touched: boolean; keys: IdentityKeys | null }
+  >();
+  for (const [key, { indexes, records }] of grouped) {
+    const patched = patchRecords(undefined, records);
+    guesses.set(key, {
+      indexes: indexes.join(','),
+      ...patched,
+      keys: keysOfState(patched.state, records, blockedValues),
+    });
+  }
+  return guesses;
+}
 
 function sourceOf(raw: unknown): string | null {
   const source = (raw as { source?: unknown } | null)?.source;
