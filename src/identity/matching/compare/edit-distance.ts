@@ -1,8 +1,8 @@
 /**
  * Optimal-string-alignment distance (Damerau-Levenshtein without repeated edits of one substring): the
  * number of insertions, deletions, substitutions and transpositions of adjacent characters that turn `a` into
- * `b`. Compares UTF-16 code units, so fold the inputs first. Stops early and returns `max + 1` once the
- * distance is known to exceed `max`.
+ * `b`. Compares UTF-16 code units, so fold the inputs first. Any distance above `max` comes back as `max + 1`
+ * (computed only as far as needed to know that).
  * @example editDistance('kowalski', 'kowlaski') // → 1 (a transposition)
  */
 export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINITY): number {
@@ -32,5 +32,6 @@ export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINIT
     if (rowMin > max) return max + 1;
     [previous2, previous, current] = [previous, current, previous2];
   }
-  return previous[lb];
+  const distance = previous[lb];
+  return distance > max ? max + 1 : distance;
 }
