@@ -31,6 +31,49 @@ export interface WebhookDispatcherOptions {
 const CHANNELS = ['change_event', 'webhook_delivery'];
 
 /** Deliveries that may go now: open, due, of an active subscription, and first in line for their profile. */
+/** Open conflicts' fields (`email`, `address` …) per profile, in one query. */
+async function disputedFields(ds: DataSource, profileIds: string[]): Promise<Map<string, Set<string>>> {
+  const disputed = new Map<string, Set<string>>();
+  if (profileIds.length === 0) return disputed;
+  const rows: { profile_id: string; field: string }[] = await ds.query(
+    `SELECT profile_id, field FROM conflict WHERE status = 'open' AND profile_id = ANY($1::uuid[])`,
+    [[...new Set(profileIds)]],
+  );
+  for (const row of rows) {
+    (disputed.get(row.profile_id) ?? disputed.set(row.profile_id, new Set()).get(row.profile_id)!).add(row.field);
+  }
+  return disputed;
+}
+
+/**
+ * A golden change as a source system receives it: the fields in open conflict at send time are withheld (listed
+ * in `payload.withheld`), so sync never writes a provisional value over what a user just typed in one system —
+ * the steward's resolution reaches both systems afterwards. Checked at every attempt, so a change delayed by a
+ * retry is withheld too if a conflict opened meanwhile; the event id never changes.
+ */
+export function withholdDisputed(
+  body: Record<string, unknown>,
+  disputed: ReadonlySet<string> | undefined,
+): Record<string, unknown> {
+  const payload = body.payload as Record<string, unknown> | undefined;
+  if (!disputed || disputed.size === 0 || !payload || !Array.isArray(payload.changedFields)) return body;
+  const changed = payload.changedFields as string[];
+  const slot = (field: string) => (field.startsWith('address.') ? 'address' : field);
+  const withheld = changed.filter((f) => disputed.has(slot(f)));
+  if (withheld.length === 0) return body;
+  const values = (payload.values ?? {}) as Record<string, unknown>;
+  const kept = changed.filter((f) => !disputed.has(slot(f)));
+  return {
+    ...body,
+    payload: {
+      ...payload,
+      changedFields: kept,
+      values: Object.fromEntries(kept.map((f) => [f, values[f] ?? null])),
+      withheld,
+    },
+  };
+}
+
 const HEAD_OF_LINE = `
   d.status IN ('pending', 'failed')
   AND EXISTS (SELECT 1 FROM webhook_subscription s WHERE s.id = d.subscription_id AND s.status = 'active')
@@ -165,12 +208,18 @@ export class WebhookDispatcher {
               next_attempt_at = now() + $2::int * interval '1 millisecond'
          FROM due, webhook_subscription s
         WHERE d.id = due.id AND s.id = d.subscription_id
-       RETURNING d.id::text AS id, d.subscription_id, d.attempts, d.change_event_id, d.request_body, s.url, s.secret`,
+       RETURNING d.id::text AS id, d.subscription_id, d.attempts, d.change_event_id, d.request_body, s.url, s.secret,
+                 s.target_source, d.profile_id`,
         [free, timeoutMs + 10_000],
       ),
     );
+    const disputed = await disputedFields(
+      this.options.dataSource,
+      rows.filter((row) => row.target_source && row.profile_id).map((row) => row.profile_id as string),
+    );
     for (const row of rows) {
-      const body = row.request_body as Record<string, unknown>;
+      const stored = row.request_body as Record<string, unknown>;
+      const body = row.target_source ? withholdDisputed(stored, disputed.get(row.profile_id as string)) : stored;
       const delivery: ClaimedDelivery = {
         id: row.id as string,
         subscriptionId: row.subscription_id as string,

@@ -10,7 +10,7 @@ import {
 } from '../golden-attributes';
 import { computeGolden, type FieldLineage, type GoldenValues, type SurvivorshipInput } from './compute-golden';
 import { loadPins, syncConflicts } from './conflicts';
-import { DEFAULT_SURVIVORSHIP } from './survivorship-rules';
+import { DEFAULT_SURVIVORSHIP, slotOf } from './survivorship-rules';
 
 export interface GoldenChange {
   profileId: string;
@@ -19,6 +19,11 @@ export interface GoldenChange {
   changedFields: string[];
   /** The new golden value of each changed field; `null` where the field was cleared. */
   values: FlatAttributes;
+  /**
+   * Changed fields with an open conflict: their value is the rules' provisional choice, so sync does not write
+   * it back into the systems until a steward (or the sources) settle it.
+   */
+  inConflict?: string[];
 }
 
 const valuesOf = (fields: string[], attributes: FlatAttributes): FlatAttributes =>
@@ -167,12 +172,15 @@ export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[])
       continue;
     }
     updates.push(rowValues(row.id, row.version + 1, next));
+    const disputed = new Set(next.conflicts.map((c) => c.field));
+    const inConflict = changedFields.filter((f) => disputed.has(slotOf(f)));
     changes.push({
       profileId: row.id,
       version: row.version + 1,
       created: false,
       changedFields,
       values: valuesOf(changedFields, next.attributes),
+      ...(inConflict.length > 0 ? { inConflict } : {}),
     });
   }
   if (updates.length > 0) {
@@ -234,6 +242,7 @@ export function goldenChangeEvent(change: GoldenChange, originSource: string | n
       version: change.version,
       changedFields: change.changedFields,
       values: change.values,
+      ...(change.inConflict ? { inConflict: change.inConflict } : {}),
     },
   };
 }
