@@ -3,6 +3,7 @@ import { SourceRecordOrdering1798000100000 } from './1798000100000-SourceRecordO
 import { LeanBlockingKeys1798000200000 } from './1798000200000-LeanBlockingKeys';
 import { SurnameStatistics1798000300000 } from './1798000300000-SurnameStatistics';
 import { WebhookDispatch1798000500000 } from './1798000500000-WebhookDispatch';
+import { Privacy1798000800000 } from './1798000800000-Privacy';
 
 /** Every migration, oldest first. `createDataSource` registers them; add new ones at the end. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   LeanBlockingKeys1798000200000,
   SurnameStatistics1798000300000,
   WebhookDispatch1798000500000,
+  Privacy1798000800000,
 ];

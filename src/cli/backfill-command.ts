@@ -2,7 +2,7 @@ import { SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { systemContext } from '../common/context';
 import { loadConfig } from '../config/config';
-import { loadRules } from '../config/rules-file';
+import { hubSettings, loadRules } from '../config/rules-file';
 import { openDatabase } from '../db/database';
 import { ChangeNotifier, createHubPubSub } from '../feed/change-notifier';
 import { backfillGoldenProfiles, type BackfillProgress } from '../identity/survivorship/backfill';
@@ -78,11 +78,13 @@ export function registerBackfillCommand(program: Command): void {
       process.once('SIGTERM', stop);
       const progress = reporter();
       try {
-        const ctx = systemContext(database.dataSource, logger, new ChangeNotifier(createHubPubSub()), 'cli:backfill', {
-          phoneRegion: config.phoneRegion,
-          identity: rules.identity,
-          survivorship: rules.survivorship,
-        });
+        const ctx = systemContext(
+          database.dataSource,
+          logger,
+          new ChangeNotifier(createHubPubSub()),
+          'cli:backfill',
+          hubSettings(config.phoneRegion, rules),
+        );
         const summary = await backfillGoldenProfiles(ctx, {
           batchSize: options.batchSize,
           signal: controller.signal,

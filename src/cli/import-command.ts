@@ -191,6 +191,7 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<v
       phoneRegion: config.phoneRegion,
       identity: rules.identity,
       survivorship: rules.survivorship,
+      privacyHmacKey: config.privacyHmacKey,
     });
     reporter = progressReporter(plan);
     let summary: ImportSummary;

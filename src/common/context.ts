@@ -28,6 +28,8 @@ export interface HubSettings {
   identity?: IdentitySettings;
   /** The rules file's `survivorship` section over the defaults. */
   survivorship?: SurvivorshipSettings;
+  /** `PRIVACY_HMAC_KEY`: key of the suppression list's HMACs; unset outside production (see `suppressionKey`). */
+  privacyHmacKey?: string;
 }
 
 /** A context for work that no request started: the CLI, the broker consumer, schedulers. */

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
         AUTH_JWKS_URL: 'https://id.example.com/jwks',
         AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
         NODE_ENV: 'production',
+        PRIVACY_HMAC_KEY: 'k'.repeat(32),
       },
       '/srv/hub',
     );
@@ -54,6 +55,10 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'not a url', /DATABASE_URL: is not a valid URL/],
     ['AMQP_URL', 'http://broker', /AMQP_URL: uses "http:"/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: "loud" is not allowed/],
+    ['PRIVACY_HMAC_KEY', 'short-secret', /PRIVACY_HMAC_KEY: is too short/],
+    ['RETENTION_ENGAGEMENT_EVENTS_DAYS', '-1', /RETENTION_ENGAGEMENT_EVENTS_DAYS: "-1" is not allowed/],
+    ['RETENTION_DEAD_LETTERS_DAYS', 'ninety', /RETENTION_DEAD_LETTERS_DAYS: "ninety" is not allowed/],
+    ['RETENTION_INTERVAL_MS', '10', /RETENTION_INTERVAL_MS: "10" is not allowed/],
   ])('stops on %s=%s with a message naming the variable', (name, value, message) => {
     let thrown: unknown;
     try {
@@ -64,5 +69,28 @@ describe('loadConfig', () => {
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as ConfigError).variable).toBe(name);
     expect((thrown as Error).message).toMatch(message);
+  });
+
+  it('requires PRIVACY_HMAC_KEY in production, and never echoes a key in its messages', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PRIVACY_HMAC_KEY: is required in production/);
+    expect(() => loadConfig({ PRIVACY_HMAC_KEY: 'short-secret' })).not.toThrow(/short-secret"/);
+    expect(loadConfig({}).privacyHmacKey).toBeUndefined();
+  });
+
+  it('reads the retention settings, 0 (keep forever) by default', () => {
+    expect(loadConfig({}).retention).toEqual({
+      engagementEventDays: 0,
+      changeEventPayloadDays: 0,
+      deadLetterDays: 0,
+      intervalMs: 3_600_000,
+      batchSize: 1000,
+    });
+    expect(
+      loadConfig({
+        RETENTION_ENGAGEMENT_EVENTS_DAYS: '730',
+        RETENTION_CHANGE_EVENT_PAYLOADS_DAYS: '90',
+        RETENTION_DEAD_LETTERS_DAYS: '30',
+      }).retention,
+    ).toMatchObject({ engagementEventDays: 730, changeEventPayloadDays: 90, deadLetterDays: 30 });
   });
 });

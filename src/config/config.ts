@@ -43,6 +43,33 @@ export interface HubConfig {
   shutdownTimeoutMs: number;
   /** Outbound webhooks (two-way sync): see {@link WebhookDispatchConfig}. */
   webhooks: WebhookDispatchConfig;
+  /**
+   * `PRIVACY_HMAC_KEY`: the key of the suppression list's HMACs (at least 32 characters), required in
+   * production. Unset elsewhere: a key generated once and kept in the database (`privacy_key`). Never logged.
+   */
+  privacyHmacKey: string | undefined;
+  /** What the scheduled retention job removes and how often it runs: see {@link RetentionConfig}. */
+  retention: RetentionConfig;
+}
+
+/**
+ * Retention of data that piles up. A period of 0 (the default) keeps that data forever.
+ * @example RETENTION_ENGAGEMENT_EVENTS_DAYS=730 RETENTION_CHANGE_EVENT_PAYLOADS_DAYS=90 RETENTION_DEAD_LETTERS_DAYS=90
+ */
+export interface RetentionConfig {
+  /** `RETENTION_ENGAGEMENT_EVENTS_DAYS`, default 0: timeline events that occurred longer ago are deleted. */
+  engagementEventDays: number;
+  /**
+   * `RETENTION_CHANGE_EVENT_PAYLOADS_DAYS`, default 0: change events older than this keep their row and cursor but
+   * lose their payload (and their webhook deliveries' bodies lose it too).
+   */
+  changeEventPayloadDays: number;
+  /** `RETENTION_DEAD_LETTERS_DAYS`, default 0: dead letters received longer ago are deleted. */
+  deadLetterDays: number;
+  /** `RETENTION_INTERVAL_MS`, default 3600000: how often the job runs in each hub process. */
+  intervalMs: number;
+  /** `RETENTION_BATCH_SIZE`, default 1000: rows per transaction. */
+  batchSize: number;
 }
 
 /** How the webhook dispatcher sends and retries deliveries. */
@@ -157,6 +184,28 @@ function webhookDispatchConfig(env: Env): WebhookDispatchConfig {
   };
 }
 
+function retentionConfig(env: Env): RetentionConfig {
+  return {
+    engagementEventDays: integer(env, 'RETENTION_ENGAGEMENT_EVENTS_DAYS', 0, 0, 36_500),
+    changeEventPayloadDays: integer(env, 'RETENTION_CHANGE_EVENT_PAYLOADS_DAYS', 0, 0, 36_500),
+    deadLetterDays: integer(env, 'RETENTION_DEAD_LETTERS_DAYS', 0, 0, 36_500),
+    intervalMs: integer(env, 'RETENTION_INTERVAL_MS', 3_600_000, 1000, 604_800_000),
+    batchSize: integer(env, 'RETENTION_BATCH_SIZE', 1000, 1, 100_000),
+  };
+}
+
+function privacyHmacKey(env: Env, nodeEnv: NodeEnv): string | undefined {
+  const key = optional(env, 'PRIVACY_HMAC_KEY');
+  // The value itself never goes into a message.
+  if (key === undefined && nodeEnv === 'production') {
+    throw new ConfigError('PRIVACY_HMAC_KEY', 'is required in production; use a random secret of 32+ characters');
+  }
+  if (key !== undefined && key.length < 32) {
+    throw new ConfigError('PRIVACY_HMAC_KEY', 'is too short; use a random secret of 32+ characters');
+  }
+  return key;
+}
+
 /** Reads and validates the configuration; throws {@link ConfigError} naming the first bad variable. */
 export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): HubConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
@@ -186,5 +235,7 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     webhooks: webhookDispatchConfig(env),
+    privacyHmacKey: privacyHmacKey(env, nodeEnv),
+    retention: retentionConfig(env),
   };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ConfigError } from './config';
 import { DEFAULT_IDENTITY } from '../identity/resolution/identity-settings';
 import { DEFAULT_SURVIVORSHIP } from '../identity/survivorship/survivorship-rules';
+import { DEFAULT_CONSENT } from '../consent/consent-settings';
 import { loadRules } from './rules-file';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rules-'));
@@ -19,6 +20,7 @@ describe('loadRules', () => {
       mappings: {},
       identity: DEFAULT_IDENTITY,
       survivorship: DEFAULT_SURVIVORSHIP,
+      consent: DEFAULT_CONSENT,
     });
   });
 

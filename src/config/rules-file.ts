@@ -10,6 +10,8 @@ import {
   survivorshipSettingsFrom,
   type SurvivorshipSettings,
 } from '../identity/survivorship/survivorship-rules';
+import { consentSettingsFrom, DEFAULT_CONSENT, type ConsentSettings } from '../consent/consent-settings';
+import type { HubSettings } from '../common/context';
 import { ConfigError } from './config';
 
 /**
@@ -24,9 +26,16 @@ export interface HubRules {
   identity: IdentitySettings;
   /** Per-field rule chains, review fields and the conflict window (see `SurvivorshipSettings`). */
   survivorship: SurvivorshipSettings;
+  /** Consent purposes and channels (see `ConsentSettings`). */
+  consent: ConsentSettings;
 }
 
-export const DEFAULT_RULES: HubRules = { mappings: {}, identity: DEFAULT_IDENTITY, survivorship: DEFAULT_SURVIVORSHIP };
+export const DEFAULT_RULES: HubRules = {
+  mappings: {},
+  identity: DEFAULT_IDENTITY,
+  survivorship: DEFAULT_SURVIVORSHIP,
+  consent: DEFAULT_CONSENT,
+};
 
 /** Reads and validates the rules file; a bad file stops start-up with a message naming the section and rule. */
 export function loadRules(file: string | undefined): HubRules {
@@ -67,5 +76,21 @@ export function loadRules(file: string | undefined): HubRules {
   } catch (error) {
     throw new ConfigError('HUB_CONFIG', `${file}: ${(error as Error).message}`);
   }
-  return { ...DEFAULT_RULES, ...rules, mappings, identity, survivorship };
+  let consent: ConsentSettings;
+  try {
+    consent = consentSettingsFrom(rules.consent);
+  } catch (error) {
+    throw new ConfigError('HUB_CONFIG', `${file}: ${(error as Error).message}`);
+  }
+  return { ...DEFAULT_RULES, ...rules, mappings, identity, survivorship, consent };
+}
+
+/** What services read of the configuration: the phone region and the rules file's sections. */
+export function hubSettings(phoneRegion: string | undefined, rules: HubRules): HubSettings {
+  return {
+    phoneRegion,
+    identity: rules.identity,
+    survivorship: rules.survivorship,
+    consent: rules.consent,
+  };
 }

@@ -16,6 +16,7 @@ import { SourceRecordLink } from '../identity/entities/source-record-link.entity
 import { SourceRecord } from '../identity/entities/source-record.entity';
 import { DeadLetter } from '../ingest/entities/dead-letter.entity';
 import { ProcessedEvent } from '../ingest/entities/processed-event.entity';
+import { PrivacyKey } from '../privacy/entities/privacy-key.entity';
 import { SuppressionEntry } from '../privacy/entities/suppression-entry.entity';
 import { SegmentMembership } from '../segments/entities/segment-membership.entity';
 import { SegmentVersion } from '../segments/entities/segment-version.entity';
@@ -39,6 +40,7 @@ export {
   MergeCandidate,
   MergeEvent,
   PinnedValue,
+  PrivacyKey,
   ProcessedEvent,
   Segment,
   SegmentMembership,
@@ -85,6 +87,7 @@ export const entities = [
   AuditEntry,
   // privacy
   SuppressionEntry,
+  PrivacyKey,
   // sync
   WebhookSubscription,
   WebhookDelivery,

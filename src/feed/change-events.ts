@@ -42,6 +42,7 @@ export async function appendChangeEvents(tx: TxContext, events: NewChangeEvent[]
       ),
     ],
   );
+  tx.afterCommit(() => tx.notifier.feedCommitted());
   const byId = new Map(rows.map((row) => [row.id, row]));
   return withIds.map(({ ord: _ord, ...event }) => {
     const row = byId.get(event.id)!;

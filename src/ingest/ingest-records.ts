@@ -8,6 +8,7 @@ import { identityKeys, type IdentityKeys } from '../identity/resolution/identity
 import { DEFAULT_IDENTITY } from '../identity/resolution/identity-settings';
 import { resolveIdentities, type IdentityResolution } from '../identity/resolution/resolve-identities';
 import { resolveSurvivor } from '../identity/merge/steward-actions';
+import { holdSuppressedRecords } from '../privacy/suppression';
 import {
   insertGoldenProfiles,
   recordGoldenChanges,
@@ -88,6 +89,8 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
     if (result.ok) accepted.push({ index, record: result.record });
     else rejected.push({ index, code: result.code, message: result.message, path: result.path });
   });
+  // An erased person's records are held as dead letters (`SUPPRESSED`), never re-created: src/privacy/suppression.ts.
+  await holdSuppressedRecords(tx, accepted, rejected);
 
   const deadLetterIds = await recordDeadLetters(
     tx,

@@ -3,6 +3,7 @@ import { ConflictResolver, ProfileConflictsResolver } from './conflict.resolver'
 import { DeadLetterResolver } from './dead-letter.resolver';
 import { IngestResolver } from './ingest.resolver';
 import { MergeResolver } from './merge.resolver';
+import { PrivacyResolver } from './privacy.resolver';
 import { ProfileChangeResolver } from './profile-change.resolver';
 import { ProfileResolver } from './profile.resolver';
 import { WebhookResolver } from './webhook.resolver';
@@ -16,4 +17,5 @@ export const resolvers: NonEmptyArray<Function> = [
   WebhookResolver,
   ConflictResolver,
   ProfileConflictsResolver,
+  PrivacyResolver,
 ];

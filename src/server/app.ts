@@ -56,7 +56,12 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
 
-  const settings = { phoneRegion: config.phoneRegion, identity: rules.identity, survivorship: rules.survivorship };
+  const settings = {
+    phoneRegion: config.phoneRegion,
+    identity: rules.identity,
+    survivorship: rules.survivorship,
+    privacyHmacKey: config.privacyHmacKey,
+  };
   const makeContext = (requestId: string, log: Logger): GraphQLContext => ({
     requestId,
     actor: 'anonymous',

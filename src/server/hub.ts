@@ -4,6 +4,7 @@ import { openDatabase, type Database } from '../db/database';
 import { ChangeNotifier, createHubPubSub } from '../feed/change-notifier';
 import { startAmqpConsumer, type AmqpIngestConsumer } from '../ingest/transports/amqp-consumer';
 import type { Logger } from '../logging/logger';
+import { RetentionJob } from '../privacy/retention';
 import { WebhookDispatcher } from '../sync/webhook-dispatcher';
 import { createHubServer, type HubServer } from './app';
 
@@ -16,8 +17,10 @@ export interface RunningHub {
   amqpConsumer?: AmqpIngestConsumer;
   /** Sends outbound webhooks from the change-event outbox. */
   webhookDispatcher: WebhookDispatcher;
+  /** Applies the `RETENTION_*` periods on a schedule (idle when none is set). */
+  retentionJob: RetentionJob;
   /**
-   * Graceful stop: stop the webhook dispatcher (requests in flight get a short grace), stop the broker consumer
+   * Graceful stop: stop the retention job (after its current batch), stop the webhook dispatcher (requests in flight get a short grace), stop the broker consumer
    * (its in-flight batch commits and is acknowledged), stop accepting, drain requests, close WebSockets (1001),
    * close the pool, stop the database.
    */
@@ -49,7 +52,12 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
         dataSource: database.dataSource,
         logger,
         notifier: new ChangeNotifier(pubSub),
-        hubSettings: { phoneRegion: config.phoneRegion, identity: rules.identity, survivorship: rules.survivorship },
+        hubSettings: {
+          phoneRegion: config.phoneRegion,
+          identity: rules.identity,
+          survivorship: rules.survivorship,
+          privacyHmacKey: config.privacyHmacKey,
+        },
       })
     : undefined;
   const webhookDispatcher = new WebhookDispatcher({
@@ -58,6 +66,12 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     config: config.webhooks,
   });
   webhookDispatcher.start();
+  const retentionJob = new RetentionJob({
+    dataSource: database.dataSource,
+    config: config.retention,
+    logger: logger.child({ component: 'retention' }),
+  });
+  retentionJob.start();
   let stopping: Promise<void> | undefined;
   return {
     ...address,
@@ -65,8 +79,10 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     server,
     amqpConsumer,
     webhookDispatcher,
+    retentionJob,
     stop: () =>
       (stopping ??= (async () => {
+        await retentionJob.stop().catch((error) => logger.error({ err: error }, 'retention job did not stop cleanly'));
         await webhookDispatcher
           .stop()
           .catch((error) => logger.error({ err: error }, 'webhook dispatcher did not stop cleanly'));

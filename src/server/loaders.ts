@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
+import { findCurrentConsents, type CurrentConsentView } from '../consent/consent-reads';
 import { findMergeHistories, findSurvivorIds, type MergeEventView } from '../identity/queries/merge-reads';
 import { findTimelines, type TimelineArgs, type TimelineEventView } from '../engagement/timeline-reads';
 import {
@@ -16,6 +17,7 @@ export interface Loaders {
   /** The active survivor of a profile id (itself when active), following merges. */
   survivor: DataLoader<string, string | null>;
   mergeHistory: DataLoader<string, MergeEventView[]>;
+  consents: DataLoader<string, CurrentConsentView[]>;
   /** Keyed by profile id and page arguments; profiles asked with the same arguments share one query. */
   timeline: DataLoader<{ profileId: string; args: TimelineArgs }, TimelineEventView[], string>;
 }
@@ -26,6 +28,7 @@ export function createLoaders(dataSource: DataSource): Loaders {
     sourceRecordsByProfile: new DataLoader((ids) => findSourceRecordsByProfileIds(dataSource, ids)),
     survivor: new DataLoader((ids) => findSurvivorIds(dataSource, ids)),
     mergeHistory: new DataLoader((ids) => findMergeHistories(dataSource, ids)),
+    consents: new DataLoader((ids) => findCurrentConsents(dataSource, ids)),
     timeline: new DataLoader(
       async (keys) => {
         const groups = new Map<string, { args: TimelineArgs; indexes: number[] }>();

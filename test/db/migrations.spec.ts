@@ -19,6 +19,7 @@ const HUB_TABLES = [
   'merge_candidate',
   'merge_event',
   'pinned_value',
+  'privacy_key',
   'processed_event',
   'segment',
   'segment_membership',

@@ -12,6 +12,7 @@ import { SourceRecord } from '../../identity/entities/source-record.entity';
 @Index('ix_engagement_event_profile_type_occurred_at', ['profileId', 'type', 'occurredAt'])
 @Index('ix_engagement_event_type_occurred_at', ['type', 'occurredAt'])
 @Index('ix_engagement_event_source_record_id', ['sourceRecordId'])
+@Index('ix_engagement_event_occurred_at', ['occurredAt'])
 export class EngagementEvent {
   @PrimaryGeneratedColumn('identity', {
     type: 'bigint',

@@ -30,6 +30,7 @@ import { Column, Entity, Generated, Index, PrimaryGeneratedColumn, Unique } from
 @Index('uq_change_event_cursor', ['txid', 'position'], { unique: true })
 @Index('ix_change_event_profile_id_position', ['profileId', 'position'])
 @Index('ix_change_event_type_position', ['type', 'position'])
+@Index('ix_change_event_unredacted_occurred_at', ['occurredAt'], { where: 'redacted_at IS NULL' })
 export class ChangeEvent {
   /** Insert order (identity). Meaningful only together with `txid`; see the class comment. */
   @PrimaryGeneratedColumn('identity', {
@@ -68,4 +69,11 @@ export class ChangeEvent {
 
   @Column({ type: 'timestamptz', default: () => 'now()' })
   occurredAt!: Date;
+
+  /**
+   * When erasure or retention replaced the payload with `{ "redacted": "erasure" | "retention" }`; the row and its
+   * cursor stay, so the feed never skips.
+   */
+  @Column({ type: 'timestamptz', nullable: true })
+  redactedAt!: Date | null;
 }

@@ -1,4 +1,5 @@
 import type { TxContext } from '../../common/context';
+import { reconcileConsentsOnMerge, refreshConsentCurrent } from '../../consent/consent-current';
 import type { NewChangeEvent } from '../../feed/change-events';
 
 /** One merge to carry out: every absorbed profile goes into the survivor. */
@@ -37,6 +38,8 @@ export async function applyMerges(tx: TxContext, orders: MergeOrder[]): Promise<
       WHERE profile_id = ANY($1::uuid[]) AND status = 'open'`,
     [absorbed],
   );
+  // Where the merged profiles' consents disagree, the most restrictive state wins (a hub statement records it).
+  await reconcileConsentsOnMerge(tx, pairs);
   for (const table of [
     'source_record',
     'identifier',
@@ -60,17 +63,9 @@ export async function applyMerges(tx: TxContext, orders: MergeOrder[]): Promise<
      DELETE FROM pinned_value p USING m WHERE p.profile_id = m.absorbed`,
     params,
   );
-  await tx.manager.query(
-    `${moves}, moved AS (
-       INSERT INTO consent_current (profile_id, purpose, channel, contact_point, status, legal_basis, source,
-                                    statement_id, captured_at, expires_at, updated_at)
-       SELECT m.survivor, c.purpose, c.channel, c.contact_point, c.status, c.legal_basis, c.source,
-              c.statement_id, c.captured_at, c.expires_at, now()
-         FROM consent_current c JOIN m ON c.profile_id = m.absorbed
-       ON CONFLICT DO NOTHING RETURNING 1)
-     DELETE FROM consent_current c USING m WHERE c.profile_id = m.absorbed`,
-    params,
-  );
+  // The survivor's current consents are re-derived from all the statements it now holds.
+  await tx.manager.query(`DELETE FROM consent_current WHERE profile_id = ANY($1::uuid[])`, [absorbed]);
+  const consentEvents = await refreshConsentCurrent(tx, [...new Set(survivors)]);
   await tx.manager.query(`DELETE FROM segment_membership WHERE profile_id = ANY($1::uuid[])`, [absorbed]);
   await tx.manager.query(
     `UPDATE merge_candidate SET status = 'superseded', decided_at = now(), decided_by = $2,
@@ -117,11 +112,12 @@ export async function applyMerges(tx: TxContext, orders: MergeOrder[]): Promise<
       ),
     ],
   );
-  return orders.flatMap((o) =>
+  const mergedEvents: NewChangeEvent[] = orders.flatMap((o) =>
     o.absorbedIds.map((id) => ({
       type: 'profile.merged',
       profileId: id,
       payload: { profileId: id, mergedInto: o.survivorId, trigger: o.trigger, actor: o.actor },
     })),
   );
+  return [...mergedEvents, ...consentEvents];
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TxContext } from '../../common/context';
+import { refreshConsentCurrent } from '../../consent/consent-current';
 import { lockNames } from '../../db/advisory-locks';
 import { appendChangeEvents, type NewChangeEvent } from '../../feed/change-events';
 import { recordGoldenChanges, refreshGoldenProfiles } from '../survivorship/refresh-golden-profiles';
@@ -207,6 +208,8 @@ export async function unmergeSourceRecord(
         profileId: from,
         payload: { profileId: from, sourceRecordId: record.id, toProfileId: to },
       },
+      // The record's consent statements went with it: both profiles' current consents are re-derived.
+      ...(await refreshConsentCurrent(tx, [from, to])),
     ],
     [from, to],
     created,

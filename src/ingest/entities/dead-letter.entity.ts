@@ -12,6 +12,7 @@ export type DeadLetterTransport = 'graphql' | 'http' | 'webhook' | 'file' | 'amq
 @Check('ck_dead_letter_status', "status IN ('open', 'replayed', 'discarded')")
 @Index('ix_dead_letter_status_created_at', ['status', 'createdAt'])
 @Index('ix_dead_letter_source_created_at', ['source', 'createdAt'])
+@Index('ix_dead_letter_created_at', ['createdAt'])
 export class DeadLetter {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_dead_letter' })
   id!: string;

@@ -1,11 +1,13 @@
 import type { TxContext } from '../../common/context';
+import { refreshConsentCurrent } from '../../consent/consent-current';
 import type { NewChangeEvent } from '../../feed/change-events';
 import type { SourceRecordWrite } from './source-records';
 
 /**
  * Appends the batch's consent statements (append-only). A statement already on file — same profile, purpose,
  * channel, contact point, status, source and capture time — is not written twice, so re-deliveries without
- * an event id stay no-ops. Returns a `consent.recorded` change event per new statement.
+ * an event id stay no-ops. Returns a `consent.recorded` change event per new statement, and a `consent.changed`
+ * event per scope whose current state they changed (`consent_current` is re-derived in the same transaction).
  */
 export async function storeConsentStatements(
   tx: TxContext,
@@ -47,7 +49,7 @@ export async function storeConsentStatements(
      RETURNING id, profile_id, purpose, channel, contact_point, status, source, captured_at`,
     [JSON.stringify(statements)],
   );
-  return rows.map((row) => ({
+  const recorded: NewChangeEvent[] = rows.map((row) => ({
     type: 'consent.recorded',
     profileId: row.profile_id as string,
     originSource: row.source as string,
@@ -62,6 +64,12 @@ export async function storeConsentStatements(
       capturedAt: (row.captured_at as Date).toISOString(),
     },
   }));
+  // The current state per scope moves with the new statements (a `consent.changed` event where it did).
+  const changed = await refreshConsentCurrent(
+    tx,
+    rows.map((row) => row.profile_id as string),
+  );
+  return [...recorded, ...changed];
 }
 
 /** Appends the batch's engagement events to the timeline; an event id seen before from the source is skipped. */

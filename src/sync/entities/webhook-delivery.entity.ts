@@ -28,6 +28,7 @@ export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead';
   where: "status IN ('pending', 'failed')",
 })
 @Index('ix_webhook_delivery_subscription_id_id', ['subscriptionId', 'id'])
+@Index('ix_webhook_delivery_change_event_id', ['changeEventId'])
 export class WebhookDelivery {
   @PrimaryGeneratedColumn('identity', {
     type: 'bigint',
