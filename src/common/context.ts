@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger';
 import type { ChangeNotifier } from '../feed/change-notifier';
 import type { IdentitySettings } from '../identity/resolution/identity-settings';
 import type { SurvivorshipSettings } from '../identity/survivorship/survivorship-rules';
+import type { ConsentSettings } from '../consent/consent-settings';
 
 /**
  * What every service function receives first: who acts, for which request, and where to log. The edge
@@ -30,6 +31,8 @@ export interface HubSettings {
   survivorship?: SurvivorshipSettings;
   /** `PRIVACY_HMAC_KEY`: key of the suppression list's HMACs; unset outside production (see `suppressionKey`). */
   privacyHmacKey?: string;
+  /** The rules file's `consent` section: purposes and channels. */
+  consent?: ConsentSettings;
 }
 
 /** A context for work that no request started: the CLI, the broker consumer, schedulers. */
