@@ -3,7 +3,7 @@ import { Format, SingleBar } from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { systemContext } from '../common/context';
 import { loadConfig } from '../config/config';
-import { loadRules } from '../config/rules-file';
+import { hubSettings, loadRules } from '../config/rules-file';
 import { openDatabase } from '../db/database';
 import { ChangeNotifier, createHubPubSub } from '../feed/change-notifier';
 import {
@@ -188,9 +188,7 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<v
   try {
     const rules = loadRules(config.rulesFile);
     const ctx = systemContext(database.dataSource, logger, new ChangeNotifier(createHubPubSub()), 'cli', {
-      phoneRegion: config.phoneRegion,
-      identity: rules.identity,
-      survivorship: rules.survivorship,
+      ...hubSettings(config.phoneRegion, rules),
       privacyHmacKey: config.privacyHmacKey,
     });
     reporter = progressReporter(plan);

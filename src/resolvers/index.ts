@@ -1,5 +1,6 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { ConflictResolver, ProfileConflictsResolver } from './conflict.resolver';
+import { ConsentResolver, ProfileConsentResolver } from './consent.resolver';
 import { DeadLetterResolver } from './dead-letter.resolver';
 import { IngestResolver } from './ingest.resolver';
 import { MergeResolver } from './merge.resolver';
@@ -18,4 +19,6 @@ export const resolvers: NonEmptyArray<Function> = [
   ConflictResolver,
   ProfileConflictsResolver,
   PrivacyResolver,
+  ConsentResolver,
+  ProfileConsentResolver,
 ];

@@ -10,7 +10,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { DataSource } from 'typeorm';
 import { WebSocketServer } from 'ws';
 import type { HubConfig } from '../config/config';
-import { loadRules, type HubRules } from '../config/rules-file';
+import { hubSettings, loadRules, type HubRules } from '../config/rules-file';
 import { isReady } from '../db/database';
 import { createIngestRouter } from '../ingest/transports/http-ingest';
 import { ChangeNotifier, type HubPubSub } from '../feed/change-notifier';
@@ -56,12 +56,7 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
 
-  const settings = {
-    phoneRegion: config.phoneRegion,
-    identity: rules.identity,
-    survivorship: rules.survivorship,
-    privacyHmacKey: config.privacyHmacKey,
-  };
+  const settings = { ...hubSettings(config.phoneRegion, rules), privacyHmacKey: config.privacyHmacKey };
   const makeContext = (requestId: string, log: Logger): GraphQLContext => ({
     requestId,
     actor: 'anonymous',

@@ -1,5 +1,6 @@
 import type { HubConfig } from '../config/config';
-import { loadRules } from '../config/rules-file';
+import { ConsentExpiry } from '../consent/consent-expiry';
+import { hubSettings, loadRules } from '../config/rules-file';
 import { openDatabase, type Database } from '../db/database';
 import { ChangeNotifier, createHubPubSub } from '../feed/change-notifier';
 import { startAmqpConsumer, type AmqpIngestConsumer } from '../ingest/transports/amqp-consumer';
@@ -52,12 +53,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
         dataSource: database.dataSource,
         logger,
         notifier: new ChangeNotifier(pubSub),
-        hubSettings: {
-          phoneRegion: config.phoneRegion,
-          identity: rules.identity,
-          survivorship: rules.survivorship,
-          privacyHmacKey: config.privacyHmacKey,
-        },
+        hubSettings: { ...hubSettings(config.phoneRegion, rules), privacyHmacKey: config.privacyHmacKey },
       })
     : undefined;
   const webhookDispatcher = new WebhookDispatcher({
@@ -72,6 +68,12 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     logger: logger.child({ component: 'retention' }),
   });
   retentionJob.start();
+  const consentExpiry = new ConsentExpiry(
+    database.dataSource,
+    new ChangeNotifier(pubSub),
+    logger.child({ component: 'consent-expiry' }),
+  );
+  consentExpiry.start();
   let stopping: Promise<void> | undefined;
   return {
     ...address,
@@ -82,6 +84,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     retentionJob,
     stop: () =>
       (stopping ??= (async () => {
+        await consentExpiry.stop();
         await retentionJob.stop().catch((error) => logger.error({ err: error }, 'retention job did not stop cleanly'));
         await webhookDispatcher
           .stop()

@@ -51,7 +51,11 @@ describe('identifiers and blocking keys follow their source record', () => {
       ? []
       : (['email', 'phone'] as const)
           .filter((type) => typeof record.attributes[type] === 'string')
-          .map((type) => ({ type, value: record.attributes[type], profile_id: record.profile_id }))
+          .map((type): { type: string; value: unknown; profile_id: unknown } => ({
+            type,
+            value: record.attributes[type],
+            profile_id: record.profile_id,
+          }))
           .concat([{ type: 'customerNumber', value: 'C-1', profile_id: record.profile_id }])
           .sort((a, b) => (a.type + a.value < b.type + b.value ? -1 : 1));
     expect(identifiers).toEqual(expectedIdentifiers);
