@@ -1,4 +1,5 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { ChangeFeedResolver } from './change-feed.resolver';
 import { ConflictResolver, ProfileConflictsResolver } from './conflict.resolver';
 import { ConsentResolver, ProfileConsentResolver } from './consent.resolver';
 import { DeadLetterResolver } from './dead-letter.resolver';
@@ -13,6 +14,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ProfileResolver,
   IngestResolver,
   ProfileChangeResolver,
+  ChangeFeedResolver,
   DeadLetterResolver,
   MergeResolver,
   WebhookResolver,

@@ -1,20 +1,31 @@
-import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, ID, Resolver, Root, Subscription } from 'type-graphql';
 import { fromGlobalId } from '../common/global-id';
-import type { ProfileChangedMessage } from '../feed/change-notifier';
+import { PROFILE_CHANGE_TYPES, profileVersionOf, subscribeToChanges } from '../feed/change-feed';
+import type { FeedEvent } from '../feed/read-change-events';
+import { toProfileChange } from '../schema/change-feed.mapper';
 import { ProfileChange } from '../schema/profile-change.type';
-import { profileGlobalId } from '../schema/profile.mapper';
+import type { GraphQLContext } from '../server/context';
 
 @Resolver()
 export class ProfileChangeResolver {
   @Subscription(() => ProfileChange, {
-    topics: 'PROFILE_CHANGED',
-    topicId: ({ args }) => fromGlobalId('Profile', args.profileId as string),
-    description: 'Pushes every committed change to one golden profile.',
+    description:
+      'Pushes every committed change to one golden profile, from the durable change feed: pass the `cursor` of the last change you handled as `after` to resume without missing one (omit it to start from now).',
+    subscribe: ({ args, context }) => {
+      const profileId = fromGlobalId('Profile', args.profileId as string);
+      return subscribeToChanges((context as GraphQLContext).dataSource, {
+        after: (args.after as string | null) ?? null,
+        types: PROFILE_CHANGE_TYPES,
+        accept: (event) => event.profileId === profileId,
+      });
+    },
   })
-  profileChanged(
-    @Root() message: ProfileChangedMessage,
+  async profileChanged(
+    @Root() event: FeedEvent,
+    @Ctx() ctx: GraphQLContext,
     @Arg('profileId', () => ID) _profileId: string,
-  ): ProfileChange {
-    return { ...message, profileId: profileGlobalId(message.profileId), occurredAt: new Date(message.occurredAt) };
+    @Arg('after', () => String, { nullable: true }) _after: string | null,
+  ): Promise<ProfileChange> {
+    return toProfileChange(event, await profileVersionOf(ctx.dataSource, event));
   }
 }
