@@ -89,7 +89,7 @@ export async function readChangeEvents(
       WHERE (txid, position) > ($1::bigint, $2::bigint)
         AND txid < $3::bigint
         AND ($4::text[] IS NULL OR type = ANY ($4::text[]))
-      ORDER BY txid, position
+      ORDER BY change_event.txid, change_event.position
       LIMIT $5`,
     [String(after.txid), String(after.position), String(horizon), types, limit],
   );
