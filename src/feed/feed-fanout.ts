@@ -69,6 +69,8 @@ export class FeedFanout {
   private unsubscribe: (() => void) | undefined;
   /** Reads the shared reader made (for tests and the benchmark: idle cost). */
   reads = 0;
+  /** Times a follower fell too far behind and went back to reading on its own. */
+  overflows = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -261,6 +263,7 @@ export class FeedFanout {
       if (follower.queue.length >= MAX_QUEUED) {
         follower.overflowed = true;
         follower.queue = [];
+        this.overflows++;
       } else {
         follower.queue.push(event);
       }
