@@ -3,6 +3,7 @@ import { lockNames } from '../db/advisory-locks';
 import { appendChangeEvents } from '../feed/change-events';
 import { findChainEnds } from '../identity/queries/merge-reads';
 import { normaliseIdentifier } from '../ingest/canonical-record';
+import { updateMemberships } from '../segments/membership';
 import { refreshConsentCurrent } from './consent-current';
 import { DEFAULT_CONSENT } from './consent-settings';
 import type { StatementStatus } from './consent-state';
@@ -108,5 +109,6 @@ export async function setConsent(
     },
     ...events,
   ]);
+  if (events.length > 0) await updateMemberships(tx, [end.id]);
   return { ok: true, profileId: end.id, statementId: row.id };
 }

@@ -305,11 +305,14 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
       evidence: c.evidence,
     })),
   );
-  await recordGoldenChanges(tx, goldenChanges, (profileId) => originByProfile.get(profileId) ?? null, [
-    ...mergeEvents,
-    ...consentEvents,
-    ...candidateEvents,
-  ]);
+  await recordGoldenChanges(
+    tx,
+    goldenChanges,
+    (profileId) => originByProfile.get(profileId) ?? null,
+    [...mergeEvents, ...consentEvents, ...candidateEvents],
+    // Engagement alone changes no golden value but can move a profile into a segment.
+    writes.filter((w) => w.records.some((r) => r.events.length > 0)).map((w) => w.profileId),
+  );
 
   for (const entry of entries) {
     const status = !entry.existing ? 'CREATED' : entry.changed ? 'UPDATED' : 'UNCHANGED';

@@ -8,6 +8,7 @@ import { MergeResolver } from './merge.resolver';
 import { PrivacyResolver } from './privacy.resolver';
 import { ProfileChangeResolver } from './profile-change.resolver';
 import { ProfileResolver } from './profile.resolver';
+import { ProfileSegmentsResolver, SegmentResolver } from './segment.resolver';
 import { WebhookResolver } from './webhook.resolver';
 
 export const resolvers: NonEmptyArray<Function> = [
@@ -23,4 +24,6 @@ export const resolvers: NonEmptyArray<Function> = [
   PrivacyResolver,
   ConsentResolver,
   ProfileConsentResolver,
+  SegmentResolver,
+  ProfileSegmentsResolver,
 ];

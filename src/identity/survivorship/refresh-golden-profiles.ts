@@ -9,6 +9,7 @@ import {
   type FlatAttributes,
 } from '../golden-attributes';
 import { computeGolden, type FieldLineage, type GoldenValues, type SurvivorshipInput } from './compute-golden';
+import { updateMemberships } from '../../segments/membership';
 import { loadPins, syncConflicts } from './conflicts';
 import { DEFAULT_SURVIVORSHIP, slotOf } from './survivorship-rules';
 
@@ -211,10 +212,18 @@ export async function recordGoldenChanges(
   changes: GoldenChange[],
   originOf: (profileId: string) => string | null,
   others: NewChangeEvent[] = [],
+  alsoTouched: readonly string[] = [],
 ): Promise<void> {
   const appended = await appendChangeEvents(tx, [
     ...changes.map((c) => goldenChangeEvent(c, originOf(c.profileId))),
     ...others,
+  ]);
+  // Every profile this transaction changed (golden values, consents, merges, engagement …) is re-evaluated
+  // against the segments, in the same transaction.
+  await updateMemberships(tx, [
+    ...changes.map((c) => c.profileId),
+    ...others.flatMap((e) => (e.profileId ? [e.profileId] : [])),
+    ...alsoTouched,
   ]);
   tx.afterCommit(() => {
     changes.forEach((change, i) =>

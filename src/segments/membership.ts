@@ -1,0 +1,95 @@
+import type { TxContext } from '../common/context';
+import { compileRule } from './evaluate-rule';
+import { referencedSegments, validateSegmentRule, type SegmentRule } from './segment-rule';
+
+export interface ActiveSegment {
+  id: string;
+  key: string;
+  version: number;
+  rule: SegmentRule;
+}
+
+/** Active segments in dependency order: a segment comes after every segment its rule refers to. */
+export async function activeSegments(tx: Pick<TxContext, 'manager'>): Promise<ActiveSegment[]> {
+  const rows: { id: string; key: string; version: number; rule: unknown }[] = await tx.manager.query(
+    `SELECT id, key, version, rule FROM segment WHERE status = 'active' ORDER BY key`,
+  );
+  const segments = rows.map((r) => ({ id: r.id, key: r.key, version: r.version, rule: validateSegmentRule(r.rule) }));
+  return dependencyOrder(segments);
+}
+
+export function dependencyOrder<T extends { key: string; rule: SegmentRule }>(segments: T[]): T[] {
+  const byKey = new Map(segments.map((s) => [s.key, s]));
+  const ordered: T[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (segment: T) => {
+    if (state.get(segment.key) === 'done') return;
+    if (state.get(segment.key) === 'visiting')
+      throw new Error(`segments refer to each other in a cycle at "${segment.key}"`);
+    state.set(segment.key, 'visiting');
+    for (const key of referencedSegments(segment.rule)) {
+      const dependency = byKey.get(key);
+      if (dependency) visit(dependency);
+    }
+    state.set(segment.key, 'done');
+    ordered.push(segment);
+  };
+  segments.forEach(visit);
+  return ordered;
+}
+
+/**
+ * Brings one segment's membership in line with its rule — for every active profile (`profileIds` null), or for
+ * the given ones — in one statement: new members are `ENTERED`, members that no longer match (or are no longer
+ * active: merged into another, erased) are `EXITED`, each with a `segment.entered` / `segment.exited` change
+ * event in the same transaction. Returns how many entered and exited.
+ */
+export async function reconcileSegment(
+  tx: TxContext,
+  segment: ActiveSegment,
+  profileIds: readonly string[] | null,
+): Promise<{ entered: number; exited: number }> {
+  const params: unknown[] = [segment.id, segment.key, segment.version, profileIds];
+  const condition = compileRule(segment.rule, params);
+  const scope = (column: string) => `($4::uuid[] IS NULL OR ${column} = ANY($4::uuid[]))`;
+  const [row]: { entered: number; exited: number }[] = await tx.manager.query(
+    `WITH wanted AS (
+       SELECT g.id FROM golden_profile g WHERE g.status = 'active' AND ${scope('g.id')} AND (${condition})),
+     entered AS (
+       INSERT INTO segment_membership (segment_id, profile_id, segment_version)
+       SELECT $1::uuid, w.id, $3::int FROM wanted w
+        WHERE NOT EXISTS (SELECT 1 FROM segment_membership m WHERE m.segment_id = $1::uuid AND m.profile_id = w.id)
+       RETURNING profile_id),
+     exited AS (
+       DELETE FROM segment_membership m
+        WHERE m.segment_id = $1::uuid AND ${scope('m.profile_id')}
+          AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.id = m.profile_id)
+       RETURNING profile_id),
+     events AS (
+       INSERT INTO change_event (type, profile_id, segment_key, payload)
+       SELECT e.type, e.profile_id, $2::text,
+              jsonb_build_object('profileId', e.profile_id, 'segmentKey', $2::text, 'segmentVersion', $3::int,
+                                 'change', e.change)
+         FROM (SELECT 'segment.entered' AS type, profile_id, 'ENTERED' AS change FROM entered
+               UNION ALL
+               SELECT 'segment.exited', profile_id, 'EXITED' FROM exited
+               ORDER BY 2, 1) e
+       RETURNING 1)
+     SELECT (SELECT count(*) FROM entered)::int AS entered, (SELECT count(*) FROM exited)::int AS exited`,
+    params,
+  );
+  if (row.entered + row.exited > 0) tx.afterCommit(() => tx.notifier.feedCommitted());
+  return row;
+}
+
+/**
+ * Re-evaluates every active segment for the profiles a transaction changed (ingest, merge, unmerge, consent,
+ * pin, score …), in dependency order, inside that transaction: one statement per segment, whatever the number
+ * of profiles.
+ */
+export async function updateMemberships(tx: TxContext, profileIds: readonly string[]): Promise<void> {
+  const ids = [...new Set(profileIds)];
+  if (ids.length === 0) return;
+  const segments = await activeSegments(tx);
+  for (const segment of segments) await reconcileSegment(tx, segment, ids);
+}
