@@ -2,6 +2,7 @@ import type { HubConfig } from '../config/config';
 import { ConsentExpiry } from '../consent/consent-expiry';
 import { hubSettings, loadRules } from '../config/rules-file';
 import { openDatabase, type Database } from '../db/database';
+import { startAmqpFeedRelay, type AmqpFeedRelay } from '../feed/amqp-relay';
 import { ChangeNotifier, createHubPubSub } from '../feed/change-notifier';
 import { startAmqpConsumer, type AmqpIngestConsumer } from '../ingest/transports/amqp-consumer';
 import type { Logger } from '../logging/logger';
@@ -16,6 +17,8 @@ export interface RunningHub {
   server: HubServer;
   /** The RabbitMQ ingest consumer, when `AMQP_URL` is set. */
   amqpConsumer?: AmqpIngestConsumer;
+  /** Publishes the change feed to RabbitMQ when `AMQP_URL` is set (one active across processes). */
+  feedRelay?: AmqpFeedRelay;
   /** Sends outbound webhooks from the change-event outbox. */
   webhookDispatcher: WebhookDispatcher;
   /** Applies the `RETENTION_*` periods on a schedule (idle when none is set). */
@@ -74,17 +77,26 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     logger.child({ component: 'consent-expiry' }),
   );
   consentExpiry.start();
+  const feedRelay = config.amqpUrl
+    ? startAmqpFeedRelay({
+        url: config.amqpUrl,
+        dataSource: database.dataSource,
+        logger: logger.child({ component: 'feed-relay' }),
+      })
+    : undefined;
   let stopping: Promise<void> | undefined;
   return {
     ...address,
     database,
     server,
     amqpConsumer,
+    feedRelay,
     webhookDispatcher,
     retentionJob,
     stop: () =>
       (stopping ??= (async () => {
         await consentExpiry.stop();
+        await feedRelay?.stop().catch((error) => logger.error({ err: error }, 'feed relay did not stop cleanly'));
         await retentionJob.stop().catch((error) => logger.error({ err: error }, 'retention job did not stop cleanly'));
         await webhookDispatcher
           .stop()
