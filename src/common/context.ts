@@ -5,6 +5,7 @@ import type { ChangeNotifier } from '../feed/change-notifier';
 import type { IdentitySettings } from '../identity/resolution/identity-settings';
 import type { SurvivorshipSettings } from '../identity/survivorship/survivorship-rules';
 import type { ConsentSettings } from '../consent/consent-settings';
+import type { ScoringSettings } from '../segments/lead-scoring';
 
 /**
  * What every service function receives first: who acts, for which request, and where to log. The edge
@@ -33,6 +34,8 @@ export interface HubSettings {
   privacyHmacKey?: string;
   /** The rules file's `consent` section: purposes and channels. */
   consent?: ConsentSettings;
+  /** The rules file's `scoring` section: lead-score points, decay and lifecycle stages. */
+  scoring?: ScoringSettings;
 }
 
 /** A context for work that no request started: the CLI, the broker consumer, schedulers. */

@@ -5,6 +5,7 @@ import { ConfigError } from './config';
 import { DEFAULT_IDENTITY } from '../identity/resolution/identity-settings';
 import { DEFAULT_SURVIVORSHIP } from '../identity/survivorship/survivorship-rules';
 import { DEFAULT_CONSENT } from '../consent/consent-settings';
+import { DEFAULT_SCORING } from '../segments/lead-scoring';
 import { loadRules } from './rules-file';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rules-'));
@@ -21,6 +22,7 @@ describe('loadRules', () => {
       identity: DEFAULT_IDENTITY,
       survivorship: DEFAULT_SURVIVORSHIP,
       consent: DEFAULT_CONSENT,
+      scoring: DEFAULT_SCORING,
     });
   });
 

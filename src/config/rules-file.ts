@@ -12,6 +12,7 @@ import {
 } from '../identity/survivorship/survivorship-rules';
 import { consentSettingsFrom, DEFAULT_CONSENT, type ConsentSettings } from '../consent/consent-settings';
 import type { HubSettings } from '../common/context';
+import { DEFAULT_SCORING, scoringSettingsFrom, type ScoringSettings } from '../segments/lead-scoring';
 import { ConfigError } from './config';
 
 /**
@@ -28,6 +29,8 @@ export interface HubRules {
   survivorship: SurvivorshipSettings;
   /** Consent purposes and channels (see `ConsentSettings`). */
   consent: ConsentSettings;
+  /** Lead scoring (see `ScoringSettings`). */
+  scoring: ScoringSettings;
 }
 
 export const DEFAULT_RULES: HubRules = {
@@ -35,6 +38,7 @@ export const DEFAULT_RULES: HubRules = {
   identity: DEFAULT_IDENTITY,
   survivorship: DEFAULT_SURVIVORSHIP,
   consent: DEFAULT_CONSENT,
+  scoring: DEFAULT_SCORING,
 };
 
 /** Reads and validates the rules file; a bad file stops start-up with a message naming the section and rule. */
@@ -82,7 +86,13 @@ export function loadRules(file: string | undefined): HubRules {
   } catch (error) {
     throw new ConfigError('HUB_CONFIG', `${file}: ${(error as Error).message}`);
   }
-  return { ...DEFAULT_RULES, ...rules, mappings, identity, survivorship, consent };
+  let scoring: ScoringSettings;
+  try {
+    scoring = scoringSettingsFrom(rules.scoring);
+  } catch (error) {
+    throw new ConfigError('HUB_CONFIG', `${file}: ${(error as Error).message}`);
+  }
+  return { ...DEFAULT_RULES, ...rules, mappings, identity, survivorship, consent, scoring };
 }
 
 /** What services read of the configuration: the phone region and the rules file's sections. */
@@ -92,5 +102,6 @@ export function hubSettings(phoneRegion: string | undefined, rules: HubRules): H
     identity: rules.identity,
     survivorship: rules.survivorship,
     consent: rules.consent,
+    scoring: rules.scoring,
   };
 }

@@ -86,7 +86,7 @@ const firstValue = (node: FieldCondition) => (Array.isArray(node.value) ? node.v
 /** The SQL of a field's value: a column, a computed column, or a custom attribute (numbers only when numeric). */
 function fieldExpression(field: string, numeric: boolean, param: (value: unknown, cast: string) => string): string {
   if (field === 'leadScore') return 'g.lead_score';
-  if (field === 'lifecycleStage') return 'g.lifecycle_stage';
+  if (field === 'lifecycleStage') return numeric ? 'NULL::numeric' : 'g.lifecycle_stage';
   if (field.startsWith('custom.')) {
     const key = field.slice(7);
     return numeric

@@ -48,6 +48,18 @@ describe('validateSegmentRule', () => {
     ['extra keys beside a combinator', { and: [{ identifier: 'email' }], or: [] }, '$', /stands alone/],
     ['a string score', { field: 'leadScore', op: 'gt', value: '10' }, '$.value', /compares with numbers/],
     ['between without two values', { field: 'leadScore', op: 'between', value: [1] }, '$.value', /\[low, high\]/],
+    [
+      'mixed types in a list',
+      { field: 'custom.tier', op: 'in', value: ['gold', 3] },
+      '$.value',
+      /all numbers or all strings/,
+    ],
+    [
+      'mixed types in a range',
+      { field: 'custom.tier', op: 'between', value: [1, 'z'] },
+      '$.value',
+      /both numbers or both strings/,
+    ],
     ['a value for exists', { field: 'email', op: 'exists', value: 'x' }, '$.value', /takes no value/],
     ['events without a bound', { events: { type: 'opened', days: 3 } }, '$.events', /exactly one of atLeast/],
     [

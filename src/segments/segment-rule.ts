@@ -223,17 +223,21 @@ function fieldCondition(node: Record<string, unknown>, keys: string[], path: str
       if (!Array.isArray(list) || list.length === 0 || list.length > 1000) {
         throw new SegmentRuleError(valuePath, '"in" takes a list of 1 to 1,000 values');
       }
-      return { field, op: 'in', value: list.map((v, i) => scalar(v, `${valuePath}[${i}]`)) };
+      const values = list.map((v, i) => scalar(v, `${valuePath}[${i}]`));
+      if (new Set(values.map((v) => typeof v)).size > 1) {
+        throw new SegmentRuleError(valuePath, 'the values are all numbers or all strings');
+      }
+      return { field, op: 'in', value: values };
     }
     case 'between': {
       const range = node.value;
       if (!Array.isArray(range) || range.length !== 2)
         throw new SegmentRuleError(valuePath, '"between" takes [low, high]');
-      return {
-        field,
-        op: 'between',
-        value: [scalar(range[0], `${valuePath}[0]`), scalar(range[1], `${valuePath}[1]`)],
-      };
+      const [low, high] = [scalar(range[0], `${valuePath}[0]`), scalar(range[1], `${valuePath}[1]`)];
+      if (typeof low !== typeof high) {
+        throw new SegmentRuleError(valuePath, 'low and high are both numbers or both strings');
+      }
+      return { field, op: 'between', value: [low, high] };
     }
     case 'contains':
     case 'startsWith':

@@ -1,5 +1,6 @@
 import type { HubConfig } from '../config/config';
 import { ConsentExpiry } from '../consent/consent-expiry';
+import { SegmentScheduler } from '../segments/segment-scheduler';
 import { hubSettings, loadRules } from '../config/rules-file';
 import { openDatabase, type Database } from '../db/database';
 import { startAmqpFeedRelay, type AmqpFeedRelay } from '../feed/amqp-relay';
@@ -77,6 +78,13 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     logger.child({ component: 'consent-expiry' }),
   );
   consentExpiry.start();
+  const segmentScheduler = new SegmentScheduler(
+    database.dataSource,
+    new ChangeNotifier(pubSub),
+    logger.child({ component: 'segments' }),
+    { ...hubSettings(config.phoneRegion, rules), privacyHmacKey: config.privacyHmacKey },
+  );
+  segmentScheduler.start();
   const feedRelay = config.amqpUrl
     ? startAmqpFeedRelay({
         url: config.amqpUrl,
@@ -96,6 +104,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     stop: () =>
       (stopping ??= (async () => {
         await consentExpiry.stop();
+        await segmentScheduler.stop();
         await feedRelay?.stop().catch((error) => logger.error({ err: error }, 'feed relay did not stop cleanly'));
         await retentionJob.stop().catch((error) => logger.error({ err: error }, 'retention job did not stop cleanly'));
         await webhookDispatcher

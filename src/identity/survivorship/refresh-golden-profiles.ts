@@ -9,6 +9,7 @@ import {
   type FlatAttributes,
 } from '../golden-attributes';
 import { computeGolden, type FieldLineage, type GoldenValues, type SurvivorshipInput } from './compute-golden';
+import { rescoreProfiles } from '../../segments/lead-scoring';
 import { updateMemberships } from '../../segments/membership';
 import { loadPins, syncConflicts } from './conflicts';
 import { DEFAULT_SURVIVORSHIP, slotOf } from './survivorship-rules';
@@ -220,11 +221,14 @@ export async function recordGoldenChanges(
   ]);
   // Every profile this transaction changed (golden values, consents, merges, engagement …) is re-evaluated
   // against the segments, in the same transaction.
-  await updateMemberships(tx, [
+  const touched = [
     ...changes.map((c) => c.profileId),
     ...others.flatMap((e) => (e.profileId ? [e.profileId] : [])),
     ...alsoTouched,
-  ]);
+  ];
+  // Lead scores move with engagement and attributes (and lifecycle stages with them) before segments read them.
+  await appendChangeEvents(tx, await rescoreProfiles(tx, touched));
+  await updateMemberships(tx, touched);
   tx.afterCommit(() => {
     changes.forEach((change, i) =>
       tx.notifier.profileChanged({
