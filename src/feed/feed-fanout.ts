@@ -235,7 +235,7 @@ export class FeedFanout {
         hasMore = page.hasMore;
         // Events committed but not readable yet wait for an older transaction to end (the horizon), which may
         // notify nobody: look again soon instead of at the next poll.
-        retryMs = hasMore ? 0 : (await this.committedPastHead()) ? Math.min(Math.max(retryMs * 2, 5), 200) : 0;
+        retryMs = hasMore ? 0 : (await this.committedPastHead()) ? Math.min(Math.max(retryMs * 2, 5), 50) : 0;
       } catch {
         retryMs = Math.min(Math.max(retryMs * 2, 100), FEED_FANOUT_POLL_MS); // database unreachable: back off
       }
