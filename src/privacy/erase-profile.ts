@@ -1,3 +1,4 @@
+import { exitAllSegments } from '../segments/membership';
 import type { TxContext } from '../common/context';
 import { lockNames } from '../db/advisory-locks';
 import { pgArray } from '../db/pg-array';
@@ -107,7 +108,9 @@ export async function eraseProfile(
          OR target_profile_id = ANY($1::uuid[]) OR source_record_id = ANY($2::uuid[])`,
     [ids, records],
   );
-  for (const table of ['conflict', 'pinned_value', 'consent_current', 'segment_membership']) {
+  // Every audience the person was in hears that they left it (ids only).
+  await exitAllSegments(tx, keys.profileIds);
+  for (const table of ['conflict', 'pinned_value', 'consent_current']) {
     await tx.manager.query(`DELETE FROM ${table} WHERE profile_id = ANY($1::uuid[])`, [ids]);
   }
   // Consent statements go with the person: their contact points and evidence are personal data, and the

@@ -93,3 +93,28 @@ export async function updateMemberships(tx: TxContext, profileIds: readonly stri
   const segments = await activeSegments(tx);
   for (const segment of segments) await reconcileSegment(tx, segment, ids);
 }
+
+/**
+ * Takes profiles out of every segment at once (erasure): each membership ends with a `segment.exited` event, so
+ * the MA platform removes the person from its audiences too. The events carry only ids.
+ */
+export async function exitAllSegments(tx: TxContext, profileIds: readonly string[]): Promise<number> {
+  if (profileIds.length === 0) return 0;
+  const [{ exited }]: { exited: number }[] = await tx.manager.query(
+    `WITH gone AS (
+       DELETE FROM segment_membership m USING segment s
+        WHERE s.id = m.segment_id AND m.profile_id = ANY($1::uuid[])
+       RETURNING m.profile_id, s.key, s.version),
+     events AS (
+       INSERT INTO change_event (type, profile_id, segment_key, payload)
+       SELECT 'segment.exited', g.profile_id, g.key,
+              jsonb_build_object('profileId', g.profile_id, 'segmentKey', g.key, 'segmentVersion', g.version,
+                                 'change', 'EXITED')
+         FROM gone g ORDER BY g.profile_id, g.key
+       RETURNING 1)
+     SELECT count(*)::int AS exited FROM gone`,
+    [[...new Set(profileIds)]],
+  );
+  if (exited > 0) tx.afterCommit(() => tx.notifier.feedCommitted());
+  return exited;
+}
