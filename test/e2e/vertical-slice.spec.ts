@@ -171,6 +171,11 @@ describe('vertical slice: ingest → golden profile → query → subscription',
       });
       await arrived;
     }
+    // Pushes come from the durable feed in commit order: the one for the profile's current version comes last.
+    const current = (await graphql(hub.url, PROFILE, { id: profileId })).data!.profile.version as number;
+    for (let i = 0; i < 200 && !received.some((r) => r.version === current); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     unsubscribe();
     expect(received.length).toBeGreaterThanOrEqual(1);
     const last = received[received.length - 1];
