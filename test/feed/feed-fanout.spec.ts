@@ -67,10 +67,9 @@ describe('FeedFanout (the shared subscription reader)', () => {
     const stream = fanout.follow({ after: null, types: ['test.none'] });
     const waiting = stream.next();
     for (let i = 0; i < 50 && fanout.liveFollowers < 1; i++) await new Promise((r) => setTimeout(r, 20));
-    const started = Date.now();
+    // (A follower that return() did not end would keep this await — and the test — waiting until it fails.)
     await stream.return?.();
     await expect(waiting).resolves.toMatchObject({ done: true });
-    expect(Date.now() - started).toBeLessThan(500);
     expect(fanout.liveFollowers).toBe(0);
     await fanout.stopped();
     const reads = fanout.reads;
