@@ -122,7 +122,17 @@ describe('retention', () => {
                      AND raw_payload LIKE '%r-2%'`);
     await ds.query(`UPDATE change_event SET occurred_at = now() - interval '40 days'
                      WHERE profile_id = (SELECT profile_id FROM source_record WHERE external_id = 'r-1')`);
-    const before = await readChangeEvents(ds.manager, { after: null, limit: 1000 });
+    // The feed hands out only events of transactions older than every one still open on the server (other test
+    // files share it): wait until it shows them all.
+    const readAll = async () => {
+      for (let attempt = 0; ; attempt++) {
+        const page = await readChangeEvents(ds.manager, { after: null, limit: 1000 });
+        const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM change_event`);
+        if (page.events.length === n || attempt >= 300) return page;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const before = await readAll();
 
     const config = {
       engagementEventDays: 30,
@@ -136,7 +146,7 @@ describe('retention', () => {
 
     expect(await ds.query(`SELECT external_event_id FROM engagement_event`)).toEqual([{ external_event_id: 'new' }]);
     expect(await ds.query(`SELECT count(*)::int AS n FROM dead_letter`)).toEqual([{ n: 1 }]);
-    const after = await readChangeEvents(ds.manager, { after: null, limit: 1000 });
+    const after = await readAll();
     // Same events, same cursors: the feed skips nothing; only the old payloads are gone.
     expect(after.events.map((e) => [e.id, e.cursor])).toEqual(before.events.map((e) => [e.id, e.cursor]));
     const text = (events: typeof after.events) => JSON.stringify(events.map((e) => e.payload));
