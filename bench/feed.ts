@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -53,6 +54,16 @@ function positive(value: string): number {
 function percentile(sorted: Float64Array | number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** CPU milliseconds a process has used (user + system), from /proc; NaN where there is none. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -199,6 +210,7 @@ async function main(options: Options): Promise<void> {
     listener.on('notification', () => notifyAt.push(performance.now()));
     await listener.query('LISTEN change_event');
     phase = 'latency';
+    const hubCpuBefore = cpuMs(hub.pid);
     const baseline: number[] = [];
     const interval = 1000 / options.rate;
     const latencyStart = performance.now();
@@ -210,6 +222,7 @@ async function main(options: Options): Promise<void> {
     }
     const expected = options.events * options.subscribers;
     for (let t = 0; arrivals.length / 2 < expected && t < 600; t++) await sleep(50);
+    const hubCpuLatency = cpuMs(hub.pid) - hubCpuBefore;
     const latencies: number[] = [];
     for (let k = 0; k < arrivals.length; k += 2) latencies.push(arrivals[k + 1] - commitAt[arrivals[k]]);
     // One notification per committing transaction, in commit order (one writer): the i-th is commit i's.
@@ -219,6 +232,7 @@ async function main(options: Options): Promise<void> {
 
     // Throughput: one writer as fast as it goes.
     phase = 'burst';
+    const burstCpuBefore = cpuMs(hub.pid);
     const burstStart = performance.now();
     committedAt = 0;
     for (let i = 0; i < options.burst; i += options.burstBatch) {
@@ -230,6 +244,7 @@ async function main(options: Options): Promise<void> {
     const burstExpected = options.burst * options.subscribers;
     for (let t = 0; burstReceived < burstExpected && t < 12_000; t++) await sleep(10);
     const burstSeconds = (lastBurstArrival - burstStart) / 1000;
+    const hubCpuBurst = cpuMs(hub.pid) - burstCpuBefore;
 
     const sorted = Float64Array.from(latencies).sort();
     const base = Float64Array.from(baseline).sort();
@@ -243,6 +258,7 @@ async function main(options: Options): Promise<void> {
         p50Ms: percentile(sorted, 50),
         p99Ms: percentile(sorted, 99),
         maxMs: sorted[sorted.length - 1],
+        hubCpuMicrosecondsPerDelivery: (hubCpuLatency * 1000) / Math.max(1, latencies.length),
       },
       baseline: { what: 'bare LISTEN change_event', p50Ms: percentile(base, 50), p99Ms: percentile(base, 99) },
       ratioP99: percentile(sorted, 99) / percentile(base, 99),
@@ -253,6 +269,7 @@ async function main(options: Options): Promise<void> {
         deliveredEventsPerSecondPerSubscriber: burstReceived / options.subscribers / burstSeconds,
         deliveriesPerSecond: burstReceived / burstSeconds,
         missing: burstExpected - burstReceived,
+        hubCpuMicrosecondsPerDelivery: (hubCpuBurst * 1000) / Math.max(1, burstReceived),
       },
       idleTransactionsPerSecond: idleTps,
       targetP99Ms: TARGET_P99_MS,
@@ -273,12 +290,16 @@ async function main(options: Options): Promise<void> {
       `    p50 ${ms(result.latency.p50Ms)}, p99 ${ms(result.latency.p99Ms)}, max ${ms(result.latency.maxMs)}` +
         `  (${result.latency.deliveries} deliveries, ${result.latency.missing} missing; target p99 ≤ ${TARGET_P99_MS} ms)`,
     );
+    log(`    the hub process used ${result.latency.hubCpuMicrosecondsPerDelivery.toFixed(0)} µs of CPU per delivery`);
     log(`  baseline, commit → bare LISTEN: p50 ${ms(result.baseline.p50Ms)}, p99 ${ms(result.baseline.p99Ms)}`);
     log(`  ratio p99 hub / baseline: ${result.ratioP99.toFixed(1)}`);
     log(
       `  throughput (${options.burst} events, ${options.burstBatch} per transaction, one writer at ${result.throughput.writerEventsPerSecond.toFixed(0)} events/s): ` +
         `${result.throughput.deliveredEventsPerSecondPerSubscriber.toFixed(0)} events/s to each subscriber, ` +
         `${result.throughput.deliveriesPerSecond.toFixed(0)} deliveries/s in all (${result.throughput.missing} missing)`,
+    );
+    log(
+      `    the hub process used ${result.throughput.hubCpuMicrosecondsPerDelivery.toFixed(0)} µs of CPU per delivery`,
     );
     log(`  idle: ${idleTps.toFixed(1)} database transactions/s with ${options.subscribers} subscribers connected`);
     log(

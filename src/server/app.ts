@@ -19,6 +19,7 @@ import type { GraphQLContext } from './context';
 import { createErrorFormatter } from './format-error';
 import { createLoaders } from './loaders';
 import { buildHubSchema } from './schema';
+import { subscribeSharingResults } from './shared-subscription-results';
 
 export interface HubRuntime {
   config: HubConfig;
@@ -71,6 +72,7 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
   const wsCleanup = useServer<Record<string, unknown>, { requestId?: string }>(
     {
       schema,
+      subscribe: subscribeSharingResults,
       context: () => {
         const requestId = randomUUID();
         return makeContext(requestId, logger.child({ requestId, transport: 'ws' })) as unknown as Record<

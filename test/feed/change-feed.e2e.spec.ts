@@ -220,6 +220,29 @@ describe('change feed over GraphQL: changes, segmentMembershipChanged, profileCh
     }
   });
 
+  it('subscribers of one event share an execution only when they ask the same: each gets its own selection', async () => {
+    const after = await start();
+    const key = `share-${randomUUID()}`;
+    const q = (fields: string) =>
+      `subscription($after: String, $types: [String!]) { changes(after: $after, types: $types) { ${fields} } }`;
+    const subs = [
+      subscribeFeed(hub.wsUrl, q('id segmentKey'), { after, types: ['segment.entered'] }, 'changes'),
+      subscribeFeed(hub.wsUrl, q('id segmentKey'), { after, types: ['segment.entered'] }, 'changes'),
+      subscribeFeed(hub.wsUrl, q('type segmentKey payload'), { after, types: ['segment.entered'] }, 'changes'),
+      subscribeFeed(hub.wsUrl, SEGMENT_LIVE, { key, after }, 'segmentMembershipChanged'),
+    ];
+    try {
+      await append([{ type: 'segment.entered', profileId: randomUUID(), segmentKey: key, payload: { version: 7 } }]);
+      const got = await Promise.all(subs.map(async (sub) => (await sub.waitFor(1)).find((e) => e.segmentKey === key)));
+      expect(got[0]).toEqual({ id: expect.any(String), segmentKey: key });
+      expect(got[1]).toEqual(got[0]);
+      expect(got[2]).toEqual({ type: 'segment.entered', segmentKey: key, payload: { version: 7 } });
+      expect(got[3]).toMatchObject({ type: 'ENTERED', segmentKey: key, version: 7, eventId: got[0]!.id });
+    } finally {
+      await Promise.all(subs.map((sub) => sub.close()));
+    }
+  });
+
   it('wakes subscribers at once for events another process commits (LISTEN), and shares one reader', async () => {
     // A second pool on the same database stands in for another hub process: nothing in-process tells the
     // subscriber's side about its commits.
