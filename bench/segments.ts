@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError } from 'commander';
-import { inTransaction, systemContext } from '../src/common/context';
+import { systemContext } from '../src/common/context';
 import { createDataSource } from '../src/db/data-source';
 import { migrate } from '../src/db/database';
 import { ephemeralDataDir, startEmbeddedPostgres } from '../src/db/embedded-postgres';
@@ -91,14 +91,16 @@ async function main(argv: string[]): Promise<void> {
 
     const ctx = systemContext(dataSource, createLogger('silent'), new ChangeNotifier(createHubPubSub()), 'bench');
     const started = performance.now();
-    const outcome = await inTransaction(ctx, (tx) => defineSegment(tx, { key: 'bench', name: 'Bench', rule }));
+    const outcome = await defineSegment(ctx, { key: 'bench', name: 'Bench', rule });
     const seconds = (performance.now() - started) / 1000;
     if (!outcome.ok) throw new Error(`defineSegment refused: ${outcome.message}`);
     // A broad segment too: most profiles are members, so the cost is the membership rows and events.
     const broadStarted = performance.now();
-    const broad = await inTransaction(ctx, (tx) =>
-      defineSegment(tx, { key: 'bench-broad', name: 'Broad', rule: { field: 'leadScore', op: 'gte', value: 10 } }),
-    );
+    const broad = await defineSegment(ctx, {
+      key: 'bench-broad',
+      name: 'Broad',
+      rule: { field: 'leadScore', op: 'gte', value: 10 },
+    });
     const broadSeconds = (performance.now() - broadStarted) / 1000;
     if (!broad.ok) throw new Error(`defineSegment refused: ${broad.message}`);
     const [{ events }] = await dataSource.query(

@@ -79,7 +79,7 @@ export class SegmentResolver {
     @Arg('rule', () => GraphQLJSON) rule: unknown,
     @Arg('description', () => String, { nullable: true }) description: string | null,
   ): Promise<typeof DefineSegmentResult> {
-    const outcome = await inTransaction(ctx, (tx) => defineSegment(tx, { key, name, description, rule }));
+    const outcome = await defineSegment(ctx, { key, name, description, rule });
     if (!outcome.ok) {
       return outcome.path !== undefined
         ? Object.assign(new InvalidSegmentRule(), { code: outcome.code, message: outcome.message, path: outcome.path })

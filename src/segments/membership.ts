@@ -9,10 +9,14 @@ export interface ActiveSegment {
   rule: SegmentRule;
 }
 
-/** Active segments in dependency order: a segment comes after every segment its rule refers to. */
+/**
+ * Segments to keep up to date (active, and those whose first computation is under way — a profile that changes
+ * meanwhile is placed at once; the batch that reaches it later finds it done), in dependency order: a segment
+ * comes after every segment its rule refers to.
+ */
 export async function activeSegments(tx: Pick<TxContext, 'manager'>): Promise<ActiveSegment[]> {
   const rows: { id: string; key: string; version: number; rule: unknown }[] = await tx.manager.query(
-    `SELECT id, key, version, rule FROM segment WHERE status = 'active' ORDER BY key`,
+    `SELECT id, key, version, rule FROM segment WHERE status IN ('active', 'computing') ORDER BY key`,
   );
   const segments = rows.map((r) => ({ id: r.id, key: r.key, version: r.version, rule: validateSegmentRule(r.rule) }));
   return dependencyOrder(segments);
@@ -40,7 +44,7 @@ export function dependencyOrder<T extends { key: string; rule: SegmentRule }>(se
 
 /**
  * Brings one segment's membership in line with its rule — for every active profile (`profileIds` null), or for
- * the given ones — in one statement: new members are `ENTERED`, members that no longer match (or are no longer
+ * the given ones, optionally within an id range — in one statement: new members are `ENTERED`, members that no longer match (or are no longer
  * active: merged into another, erased) are `EXITED`, each with a `segment.entered` / `segment.exited` change
  * event in the same transaction. Returns how many entered and exited.
  */
@@ -48,10 +52,13 @@ export async function reconcileSegment(
   tx: TxContext,
   segment: ActiveSegment,
   profileIds: readonly string[] | null,
+  range: { after: string | null; upTo: string | null } = { after: null, upTo: null },
 ): Promise<{ entered: number; exited: number }> {
-  const params: unknown[] = [segment.id, segment.key, segment.version, profileIds];
+  const params: unknown[] = [segment.id, segment.key, segment.version, profileIds, range.after, range.upTo];
   const condition = compileRule(segment.rule, params);
-  const scope = (column: string) => `($4::uuid[] IS NULL OR ${column} = ANY($4::uuid[]))`;
+  const scope = (column: string) =>
+    `($4::uuid[] IS NULL OR ${column} = ANY($4::uuid[])) AND ($5::uuid IS NULL OR ${column} > $5::uuid)
+     AND ($6::uuid IS NULL OR ${column} <= $6::uuid)`;
   const [row]: { entered: number; exited: number }[] = await tx.manager.query(
     `WITH wanted AS (
        SELECT g.id FROM golden_profile g WHERE g.status = 'active' AND ${scope('g.id')} AND (${condition})),

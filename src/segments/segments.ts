@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
-import type { TxContext } from '../common/context';
+import { inTransaction, type ServiceContext, type TxContext } from '../common/context';
 import { lockNames } from '../db/advisory-locks';
 import { appendChangeEvents } from '../feed/change-events';
 import { activeSegments, dependencyOrder, reconcileSegment } from './membership';
-import { referencedSegments, SegmentRuleError, validateSegmentRule } from './segment-rule';
+import { referencedSegments, SegmentRuleError, validateSegmentRule, type SegmentRule } from './segment-rule';
 
 export type SegmentRefusal = 'INVALID_RULE' | 'INVALID_KEY' | 'UNKNOWN_SEGMENT' | 'CYCLE' | 'NOT_FOUND' | 'IN_USE';
 
@@ -25,14 +25,20 @@ export interface SegmentView {
   updatedAt: Date;
 }
 
+/** Profiles per transaction when a segment is computed in full. */
+export const SEGMENT_BATCH = 20_000;
+
 /**
  * Defines a segment, or a new version of one: the rule is validated (errors name the path of the bad node), its
- * segment references must exist and form no cycle, and the membership is computed at once in the same
- * transaction — `segment.entered` for new members, `segment.exited` for members the new version drops.
+ * segment references must exist and form no cycle. Its membership is then computed in batches of profiles
+ * (`SEGMENT_BATCH`, by id), one transaction each — `segment.entered` for new members, `segment.exited` for members
+ * the new version drops — so no single long transaction holds back the change feed; profiles that change meanwhile
+ * are placed at once by the live re-evaluation. The segment reads `computing` until the last batch.
  */
 export async function defineSegment(
-  tx: TxContext,
+  ctx: ServiceContext,
   input: { key: string; name: string; description?: string | null; rule: unknown },
+  batchSize = SEGMENT_BATCH,
 ): Promise<SegmentOutcome<{ segmentId: string; version: number; entered: number; exited: number }>> {
   if (!KEY.test(input.key)) {
     return {
@@ -41,7 +47,7 @@ export async function defineSegment(
       message: 'a segment key is lower-case letters, digits, _ or - (at most 64)',
     };
   }
-  let rule;
+  let rule: SegmentRule;
   try {
     rule = validateSegmentRule(input.rule);
   } catch (error) {
@@ -50,46 +56,68 @@ export async function defineSegment(
     }
     throw error;
   }
-  // One definition at a time: keys, versions and the cycle check see a settled set.
-  await lockNames(tx, ['segments']);
-  const existing = await activeSegments(tx);
-  for (const key of referencedSegments(rule)) {
-    if (key !== input.key && !existing.some((s) => s.key === key)) {
-      return {
-        ok: false,
-        code: 'UNKNOWN_SEGMENT',
-        message: `the rule refers to segment "${key}", which does not exist`,
-      };
+  const defined = await inTransaction(ctx, async (tx): Promise<SegmentOutcome<{ id: string; version: number }>> => {
+    // One definition at a time: keys, versions and the cycle check see a settled set.
+    await lockNames(tx, ['segments']);
+    const existing = await activeSegments(tx);
+    for (const key of referencedSegments(rule)) {
+      if (key !== input.key && !existing.some((s) => s.key === key)) {
+        return {
+          ok: false,
+          code: 'UNKNOWN_SEGMENT',
+          message: `the rule refers to segment "${key}", which does not exist`,
+        };
+      }
     }
+    try {
+      dependencyOrder([...existing.filter((s) => s.key !== input.key), { key: input.key, rule }]);
+    } catch (error) {
+      return { ok: false, code: 'CYCLE', message: (error as Error).message };
+    }
+    const [row]: { id: string; version: number }[] = await tx.manager.query(
+      `INSERT INTO segment (key, name, description, rule, created_by, status, deleted_at)
+       VALUES ($1, $2, $3, $4::jsonb, $5, 'computing', NULL)
+       ON CONFLICT (key) DO UPDATE
+         SET name = EXCLUDED.name, description = EXCLUDED.description, rule = EXCLUDED.rule, status = 'computing',
+             deleted_at = NULL, version = segment.version + 1, updated_at = now()
+       RETURNING id, version`,
+      [input.key, input.name, input.description ?? null, JSON.stringify(rule), tx.actor],
+    );
+    await tx.manager.query(
+      `INSERT INTO segment_version (segment_id, version, rule, created_by) VALUES ($1, $2, $3::jsonb, $4)`,
+      [row.id, row.version, JSON.stringify(rule), tx.actor],
+    );
+    return { ok: true, ...row };
+  });
+  if (!defined.ok) return defined;
+  const segment = { id: defined.id, key: input.key, version: defined.version, rule };
+  const counts = { entered: 0, exited: 0 };
+  for (let after: string | null = null; ;) {
+    const rows: { id: string }[] = await ctx.dataSource.query(
+      `SELECT id FROM golden_profile WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id OFFSET $2 LIMIT 1`,
+      [after, batchSize - 1],
+    );
+    const upTo: string | null = rows[0]?.id ?? null;
+    const batch = await inTransaction(ctx, (tx) => reconcileSegment(tx, segment, null, { after, upTo }));
+    counts.entered += batch.entered;
+    counts.exited += batch.exited;
+    if (upTo === null) break;
+    after = upTo;
   }
-  try {
-    dependencyOrder([...existing.filter((s) => s.key !== input.key), { key: input.key, rule }]);
-  } catch (error) {
-    return { ok: false, code: 'CYCLE', message: (error as Error).message };
-  }
-  const [row]: { id: string; version: number }[] = await tx.manager.query(
-    `INSERT INTO segment (key, name, description, rule, created_by, status, deleted_at)
-     VALUES ($1, $2, $3, $4::jsonb, $5, 'active', NULL)
-     ON CONFLICT (key) DO UPDATE
-       SET name = EXCLUDED.name, description = EXCLUDED.description, rule = EXCLUDED.rule, status = 'active',
-           deleted_at = NULL, version = segment.version + 1, updated_at = now()
-     RETURNING id, version`,
-    [input.key, input.name, input.description ?? null, JSON.stringify(rule), tx.actor],
-  );
-  await tx.manager.query(
-    `INSERT INTO segment_version (segment_id, version, rule, created_by) VALUES ($1, $2, $3::jsonb, $4)`,
-    [row.id, row.version, JSON.stringify(rule), tx.actor],
-  );
-  const counts = await reconcileSegment(tx, { id: row.id, key: input.key, version: row.version, rule }, null);
-  await tx.manager.query(`UPDATE segment SET computed_at = now() WHERE id = $1`, [row.id]);
-  await appendChangeEvents(tx, [
-    {
-      type: 'segment.defined',
-      segmentKey: input.key,
-      payload: { segmentKey: input.key, version: row.version, entered: counts.entered, exited: counts.exited },
-    },
-  ]);
-  return { ok: true, segmentId: row.id, version: row.version, ...counts };
+  await inTransaction(ctx, async (tx) => {
+    await tx.manager.query(`UPDATE segment SET status = 'active', computed_at = now() WHERE id = $1 AND version = $2`, [
+      segment.id,
+      segment.version,
+    ]);
+    await appendChangeEvents(tx, [
+      {
+        type: 'segment.defined',
+        segmentKey: input.key,
+        payload: { segmentKey: input.key, version: segment.version, ...counts },
+      },
+    ]);
+  });
+  return { ok: true, segmentId: segment.id, version: segment.version, ...counts };
 }
 
 /** Deletes a segment: its members exit (with events); a segment other segments refer to is refused. */

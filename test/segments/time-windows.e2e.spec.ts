@@ -4,7 +4,6 @@ import { ingestBatch } from '../../src/ingest/ingest-batch';
 import { createLogger } from '../../src/logging/logger';
 import { SegmentScheduler } from '../../src/segments/segment-scheduler';
 import { defineSegment } from '../../src/segments/segments';
-import { inTransaction } from '../../src/common/context';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 describe('time windows: membership and scores move as time passes', () => {
@@ -33,13 +32,11 @@ describe('time windows: membership and scores move as time passes', () => {
       ],
     });
     const profileId = (outcome as { profileId: string }).profileId;
-    const defined = await inTransaction(ctx, (tx) =>
-      defineSegment(tx, {
-        key: 'clicked-this-week',
-        name: 'Clicked this week',
-        rule: { events: { type: 'email_clicked', atLeast: 1, days: 7 } },
-      }),
-    );
+    const defined = await defineSegment(ctx, {
+      key: 'clicked-this-week',
+      name: 'Clicked this week',
+      rule: { events: { type: 'email_clicked', atLeast: 1, days: 7 } },
+    });
     expect(defined).toMatchObject({ ok: true, entered: 1 });
     const score = async () =>
       Number(
