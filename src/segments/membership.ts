@@ -56,9 +56,15 @@ export async function reconcileSegment(
 ): Promise<{ entered: number; exited: number }> {
   const params: unknown[] = [segment.id, segment.key, segment.version, profileIds, range.after, range.upTo];
   const condition = compileRule(segment.rule, params);
+  // Only the bounds that apply are conditions, so the planner sees a plain id list or range (and uses the primary
+  // key) instead of generic `$n IS NULL OR …` conditions it cannot index; the others only name their parameter's
+  // type and fold to true.
   const scope = (column: string) =>
-    `($4::uuid[] IS NULL OR ${column} = ANY($4::uuid[])) AND ($5::uuid IS NULL OR ${column} > $5::uuid)
-     AND ($6::uuid IS NULL OR ${column} <= $6::uuid)`;
+    [
+      profileIds ? `${column} = ANY($4::uuid[])` : '($4::uuid[] IS NULL OR true)',
+      range.after ? `${column} > $5::uuid` : '($5::uuid IS NULL OR true)',
+      range.upTo ? `${column} <= $6::uuid` : '($6::uuid IS NULL OR true)',
+    ].join(' AND ');
   const [row]: { entered: number; exited: number }[] = await tx.manager.query(
     `WITH wanted AS (
        SELECT g.id FROM golden_profile g WHERE g.status = 'active' AND ${scope('g.id')} AND (${condition})),

@@ -26,7 +26,7 @@ export interface SegmentView {
 }
 
 /** Profiles per transaction when a segment is computed in full. */
-export const SEGMENT_BATCH = 20_000;
+export const SEGMENT_BATCH = 100_000;
 
 /**
  * Defines a segment, or a new version of one: the rule is validated (errors name the path of the bad node), its
