@@ -1,4 +1,5 @@
 import type { TxContext } from '../common/context';
+import { returnedRows } from '../db/returned-rows';
 import type { NewChangeEvent } from '../feed/change-events';
 import {
   deriveConsents,
@@ -241,8 +242,9 @@ export async function reconcileConsentsOnMerge(
  * feed). Runs in batches; rows another process is updating are skipped and picked up next time.
  */
 export async function expireLapsedGrants(tx: TxContext, limit = 1000): Promise<NewChangeEvent[]> {
-  const rows: Record<string, unknown>[] = await tx.manager.query(
-    `WITH due AS (
+  const updated = returnedRows(
+    await tx.manager.query(
+      `WITH due AS (
        SELECT profile_id, purpose, channel, contact_point FROM consent_current
         WHERE status = 'granted' AND expires_at <= now()
         ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
@@ -252,10 +254,9 @@ export async function expireLapsedGrants(tx: TxContext, limit = 1000): Promise<N
         AND c.contact_point = due.contact_point
      RETURNING c.profile_id, c.purpose, c.channel, c.contact_point, c.legal_basis, c.source,
                c.statement_id::text AS statement_id, c.captured_at, c.expires_at`,
-    [limit],
+      [limit],
+    ),
   );
-  // (An UPDATE … RETURNING comes back from TypeORM as [rows, count].)
-  const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Record<string, unknown>[];
   return updated.map((r) => {
     const scope = {
       purpose: r.purpose as string,

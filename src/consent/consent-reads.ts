@@ -1,18 +1,8 @@
 import type { DataSource } from 'typeorm';
-import { effectiveStatus, type ConsentStatus } from './consent-state';
+import { effectiveStatus, type ConsentStatus, type CurrentConsent } from './consent-state';
 
-export interface CurrentConsentView {
-  profileId: string;
-  purpose: string;
-  channel: string;
-  contactPoint: string;
-  status: ConsentStatus;
-  legalBasis: string | null;
-  source: string;
-  statementId: string;
-  capturedAt: Date;
-  expiresAt: Date | null;
-}
+/** A profile's current consent of one scope, as stored (`consent_current`). */
+export type CurrentConsentView = CurrentConsent & { profileId: string };
 
 /** Current consents of many profiles in one query (a grant past its expiry reads `expired` at once). */
 export async function findCurrentConsents(

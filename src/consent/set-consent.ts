@@ -1,9 +1,8 @@
 import type { TxContext } from '../common/context';
 import { lockNames } from '../db/advisory-locks';
-import { appendChangeEvents } from '../feed/change-events';
 import { findChainEnds } from '../identity/queries/merge-reads';
+import { recordGoldenChanges } from '../identity/survivorship/refresh-golden-profiles';
 import { normaliseIdentifier } from '../ingest/canonical-record';
-import { updateMemberships } from '../segments/membership';
 import { refreshConsentCurrent } from './consent-current';
 import { DEFAULT_CONSENT } from './consent-settings';
 import type { StatementStatus } from './consent-state';
@@ -91,7 +90,8 @@ export async function setConsent(
     ],
   );
   const events = await refreshConsentCurrent(tx, [end.id]);
-  await appendChangeEvents(tx, [
+  // Events, re-scoring and segment membership go the way of every other profile change.
+  await recordGoldenChanges(tx, [], () => null, [
     {
       type: 'consent.recorded',
       profileId: end.id,
@@ -109,6 +109,5 @@ export async function setConsent(
     },
     ...events,
   ]);
-  if (events.length > 0) await updateMemberships(tx, [end.id]);
   return { ok: true, profileId: end.id, statementId: row.id };
 }

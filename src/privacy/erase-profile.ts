@@ -1,4 +1,4 @@
-import { exitAllSegments } from '../segments/membership';
+import { exitMemberships } from '../segments/membership';
 import type { TxContext } from '../common/context';
 import { lockNames } from '../db/advisory-locks';
 import { pgArray } from '../db/pg-array';
@@ -8,7 +8,7 @@ import { DEFAULT_IDENTITY } from '../identity/resolution/identity-settings';
 import { CORE_COLUMNS } from '../identity/golden-attributes';
 import { deadLetterTieCondition, deadLetterTieParameters, loadPersonKeys } from './person-data';
 import { usableIdentifier } from './suppression';
-import { returnedRows } from '../sync/returned-rows';
+import { returnedRows } from '../db/returned-rows';
 import { identifierHmac, suppressionKey } from './suppression-key';
 
 /** Why a person was erased: a category, never free text (free text invites personal data into the audit trail). */
@@ -109,7 +109,7 @@ export async function eraseProfile(
     [ids, records],
   );
   // Every audience the person was in hears that they left it (ids only).
-  await exitAllSegments(tx, keys.profileIds);
+  await exitMemberships(tx, { profileIds: keys.profileIds });
   for (const table of ['conflict', 'pinned_value', 'consent_current']) {
     await tx.manager.query(`DELETE FROM ${table} WHERE profile_id = ANY($1::uuid[])`, [ids]);
   }

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { RetentionConfig } from '../config/config';
 import { lockKey } from '../db/advisory-locks';
 import type { Logger } from '../logging/logger';
-import { returnedRows } from '../sync/returned-rows';
+import { returnedRows } from '../db/returned-rows';
 
 /** What replaces the payload of a change event (and its webhook deliveries' bodies) past retention. */
 export const RETAINED_PAYLOAD = { redacted: 'retention' };

@@ -1,4 +1,5 @@
 import type { TxContext } from '../common/context';
+import { returnedRows } from '../db/returned-rows';
 import type { NewChangeEvent } from '../feed/change-events';
 import { compileRule } from './evaluate-rule';
 import { SegmentRuleError, validateSegmentRule, type SegmentRule } from './segment-rule';
@@ -131,7 +132,7 @@ export async function rescoreProfiles(
             return `CASE WHEN ${condition} THEN $${params.length}::numeric ELSE 0 END`;
           })
           .join(' + ');
-  const rows: { id: string; score: string; old_stage: string | null; new_stage: string | null }[] =
+  const rows = returnedRows<{ id: string; score: string; old_stage: string | null; new_stage: string | null }>(
     await tx.manager.query(
       `WITH points(type, points) AS (SELECT * FROM unnest($2::text[], $3::numeric[])),
      stages(stage, min_score, rank) AS (SELECT s, m, o FROM unnest($5::text[], $6::numeric[]) WITH ORDINALITY AS x(s, m, o)),
@@ -156,10 +157,9 @@ export async function rescoreProfiles(
       WHERE g.id = st.id AND (g.lead_score IS DISTINCT FROM st.score OR g.lifecycle_stage IS DISTINCT FROM coalesce(st.reached, g.lifecycle_stage))
      RETURNING g.id, st.score::text AS score, st.old_stage, g.lifecycle_stage AS new_stage`,
       params,
-    );
-  // (An UPDATE … RETURNING comes back from TypeORM as [rows, count].)
-  const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as typeof rows;
-  return updated
+    ),
+  );
+  return rows
     .filter((r) => r.new_stage !== null && r.new_stage !== r.old_stage)
     .map((r) => ({
       type: 'profile.lifecycle_changed',

@@ -108,15 +108,19 @@ export async function updateMemberships(tx: TxContext, profileIds: readonly stri
 }
 
 /**
- * Takes profiles out of every segment at once (erasure): each membership ends with a `segment.exited` event, so
- * the MA platform removes the person from its audiences too. The events carry only ids.
+ * Ends memberships with a `segment.exited` event each (ids only): of the given profiles in every segment
+ * (erasure — every audience drops the person), or of every member of one segment (its deletion).
  */
-export async function exitAllSegments(tx: TxContext, profileIds: readonly string[]): Promise<number> {
-  if (profileIds.length === 0) return 0;
+export async function exitMemberships(
+  tx: TxContext,
+  which: { profileIds: readonly string[] } | { segmentId: string },
+): Promise<number> {
+  const bySegment = 'segmentId' in which;
+  if (!bySegment && which.profileIds.length === 0) return 0;
   const [{ exited }]: { exited: number }[] = await tx.manager.query(
     `WITH gone AS (
        DELETE FROM segment_membership m USING segment s
-        WHERE s.id = m.segment_id AND m.profile_id = ANY($1::uuid[])
+        WHERE s.id = m.segment_id AND ${bySegment ? 'm.segment_id = $1::uuid' : 'm.profile_id = ANY($1::uuid[])'}
        RETURNING m.profile_id, s.key, s.version),
      events AS (
        INSERT INTO change_event (type, profile_id, segment_key, payload)
@@ -126,7 +130,7 @@ export async function exitAllSegments(tx: TxContext, profileIds: readonly string
          FROM gone g ORDER BY g.profile_id, g.key
        RETURNING 1)
      SELECT count(*)::int AS exited FROM gone`,
-    [[...new Set(profileIds)]],
+    [bySegment ? which.segmentId : [...new Set(which.profileIds)]],
   );
   if (exited > 0) tx.afterCommit(() => tx.notifier.feedCommitted());
   return exited;

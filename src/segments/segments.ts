@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { inTransaction, type ServiceContext, type TxContext } from '../common/context';
 import { lockNames } from '../db/advisory-locks';
 import { appendChangeEvents } from '../feed/change-events';
-import { activeSegments, dependencyOrder, reconcileSegment } from './membership';
+import { activeSegments, dependencyOrder, exitMemberships, reconcileSegment } from './membership';
 import { referencedSegments, SegmentRuleError, validateSegmentRule, type SegmentRule } from './segment-rule';
 
 export type SegmentRefusal = 'INVALID_RULE' | 'INVALID_KEY' | 'UNKNOWN_SEGMENT' | 'CYCLE' | 'NOT_FOUND' | 'IN_USE';
@@ -130,18 +130,8 @@ export async function deleteSegment(tx: TxContext, key: string): Promise<Segment
   if (users.length > 0) {
     return { ok: false, code: 'IN_USE', message: `segments ${users.join(', ')} refer to "${key}"` };
   }
-  const [{ exited }]: { exited: number }[] = await tx.manager.query(
-    `WITH gone AS (DELETE FROM segment_membership WHERE segment_id = $1 RETURNING profile_id),
-     events AS (
-       INSERT INTO change_event (type, profile_id, segment_key, payload)
-       SELECT 'segment.exited', profile_id, $2::text,
-              jsonb_build_object('profileId', profile_id, 'segmentKey', $2::text, 'segmentVersion', $3::int,
-                                 'change', 'EXITED')
-         FROM gone ORDER BY profile_id
-       RETURNING 1)
-     SELECT count(*)::int AS exited FROM gone`,
-    [segment.id, key, segment.version],
-  );
+  const exited = await exitMemberships(tx, { segmentId: segment.id });
+
   await tx.manager.query(
     `UPDATE segment SET status = 'deleted', deleted_at = now(), updated_at = now() WHERE id = $1`,
     [segment.id],

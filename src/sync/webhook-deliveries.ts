@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { TxContext } from '../common/context';
 import { ErrorCode, HubError } from '../common/hub-error';
 import type { WebhookDeliveryStatus } from './entities/webhook-delivery.entity';
-import { returnedRows } from './returned-rows';
+import { returnedRows } from '../db/returned-rows';
 import { wakeDispatchers, WebhookRefusal, type Outcome } from './webhook-subscriptions';
 
 export interface WebhookDeliveryView {

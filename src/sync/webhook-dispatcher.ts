@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { WebhookDispatchConfig } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { retryDelayMs } from './retry-backoff';
-import { returnedRows } from './returned-rows';
+import { returnedRows } from '../db/returned-rows';
 import { fanOutChangeEvents } from './webhook-fan-out';
 import { sendWebhook, type SendResult } from './webhook-sender';
 

@@ -2,7 +2,7 @@ import type { TxContext } from '../common/context';
 import { CHANGE_EVENT_TYPES, isChangeEventType } from '../feed/change-event-types';
 import { currentFeedCursor } from '../feed/read-change-events';
 import type { WebhookFilter, WebhookSubscriptionStatus } from './entities/webhook-subscription.entity';
-import { returnedRows } from './returned-rows';
+import { returnedRows } from '../db/returned-rows';
 import { newWebhookSecret } from './webhook-signature';
 
 /** A subscription as services and the API see it: never with its secret. */
