@@ -1,11 +1,9 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { loadConfig } from '../../src/config/config';
 import { readChangeEvents } from '../../src/feed/read-change-events';
-import { createLogger } from '../../src/logging/logger';
-import { startHub, type RunningHub } from '../../src/server/hub';
+import type { RunningHub } from '../../src/server/hub';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { graphql } from '../support/test-hub';
+import { graphql, startFullHub } from '../support/test-hub';
 import { eventually, WebhookReceiver } from '../support/webhook-receiver';
 
 const INGEST = `mutation($source: String, $records: [JSONObject!]!) {
@@ -62,15 +60,7 @@ describe('erasure: a person merged from three source records leaves no trace', (
     db = await createTestDatabase();
     receiver = new WebhookReceiver();
     await receiver.up();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: db.url,
-      DB_POOL_SIZE: '4',
-      WEBHOOK_POLL_INTERVAL_MS: '200',
-    });
-    hub = await startHub(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+    hub = await startFullHub(db, { DB_POOL_SIZE: '4' });
   });
   afterAll(async () => {
     await ws?.dispose();

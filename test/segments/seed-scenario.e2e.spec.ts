@@ -1,11 +1,9 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { loadConfig } from '../../src/config/config';
-import { createLogger } from '../../src/logging/logger';
-import { startHub, type RunningHub } from '../../src/server/hub';
+import type { RunningHub } from '../../src/server/hub';
 import { verifyWebhookSignature } from '../../src/sync/webhook-signature';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { graphql } from '../support/test-hub';
+import { graphql, startFullHub } from '../support/test-hub';
 import { eventually, WebhookReceiver } from '../support/webhook-receiver';
 
 const INGEST = `mutation($source: String, $records: [JSONObject!]!) {
@@ -26,18 +24,7 @@ describe('seed scenario: an email click makes an MQL, end to end over the real s
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    hub = await startHub(
-      loadConfig({
-        NODE_ENV: 'test',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: db.url,
-        WEBHOOK_POLL_INTERVAL_MS: '200',
-        WEBHOOK_RETRY_BASE_MS: '100',
-        WEBHOOK_RETRY_MAX_MS: '300',
-      }),
-      createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-    );
+    hub = await startFullHub(db);
     await crm.up();
   }, 60_000);
 

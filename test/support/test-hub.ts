@@ -1,5 +1,6 @@
 import { loadConfig } from '../../src/config/config';
 import { createHubServer, type HubServer } from '../../src/server/app';
+import { startHub, type RunningHub } from '../../src/server/hub';
 import { createHubPubSub } from '../../src/feed/change-notifier';
 import { createLogger } from '../../src/logging/logger';
 import { createTestDatabase, type TestDatabase } from './test-database';
@@ -54,4 +55,22 @@ export async function graphql<T = Record<string, any>>(
   });
   const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
   return { status: response.status, ...body };
+}
+
+/**
+ * The whole hub as `profile-hub serve` runs it (`startHub`: HTTP, GraphQL, the webhook dispatcher, the feed, the
+ * jobs) on a test database, with quick webhook retries; `env` adds or overrides settings.
+ */
+export async function startFullHub(db: TestDatabase, env: Record<string, string> = {}): Promise<RunningHub> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: db.url,
+    WEBHOOK_POLL_INTERVAL_MS: '200',
+    WEBHOOK_RETRY_BASE_MS: '100',
+    WEBHOOK_RETRY_MAX_MS: '300',
+    ...env,
+  });
+  return startHub(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
 }

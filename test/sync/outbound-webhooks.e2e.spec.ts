@@ -1,29 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../src/config/config';
-import { createLogger } from '../../src/logging/logger';
-import { startHub, type RunningHub } from '../../src/server/hub';
+import type { RunningHub } from '../../src/server/hub';
 import { verifyWebhookSignature } from '../../src/sync/webhook-signature';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { graphql } from '../support/test-hub';
+import { graphql, startFullHub } from '../support/test-hub';
 import { eventually, WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
 
-/** The real hub (`startHub`: HTTP, GraphQL and the webhook dispatcher) on a test database, with quick retries. */
-async function hubOn(db: TestDatabase, env: Record<string, string> = {}): Promise<RunningHub> {
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: db.url,
+/** The real hub on a test database, with quick retries (see `startFullHub`). */
+const hubOn = (db: TestDatabase, env: Record<string, string> = {}): Promise<RunningHub> =>
+  startFullHub(db, {
     DB_POOL_SIZE: '4',
     WEBHOOK_POLL_INTERVAL_MS: '250',
-    WEBHOOK_RETRY_BASE_MS: '100',
     WEBHOOK_RETRY_MAX_MS: '400',
     WEBHOOK_TIMEOUT_MS: '5000',
     WEBHOOK_MAX_ATTEMPTS: '100',
     ...env,
   });
-  return startHub(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
-}
 
 const CREATE = `
   mutation($input: CreateWebhookSubscriptionInput!) {

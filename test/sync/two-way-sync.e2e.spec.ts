@@ -1,9 +1,7 @@
-import { loadConfig } from '../../src/config/config';
-import { createLogger } from '../../src/logging/logger';
-import { startHub, type RunningHub } from '../../src/server/hub';
+import type { RunningHub } from '../../src/server/hub';
 import { verifyWebhookSignature } from '../../src/sync/webhook-signature';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { graphql } from '../support/test-hub';
+import { graphql, startFullHub } from '../support/test-hub';
 import { eventually, WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
 
 const INGEST = `mutation($source: String, $records: [JSONObject!]!) {
@@ -150,20 +148,7 @@ describe('two-way sync between a CRM and an MA platform through the hub', () => 
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    hub = await startHub(
-      loadConfig({
-        NODE_ENV: 'test',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: db.url,
-        DB_POOL_SIZE: '6',
-        WEBHOOK_POLL_INTERVAL_MS: '200',
-        WEBHOOK_RETRY_BASE_MS: '100',
-        WEBHOOK_RETRY_MAX_MS: '300',
-        WEBHOOK_MAX_ATTEMPTS: '100',
-      }),
-      createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-    );
+    hub = await startFullHub(db, { DB_POOL_SIZE: '6', WEBHOOK_MAX_ATTEMPTS: '100' });
     for (const system of [crm, ma]) {
       await system.receiver.up();
       const res = await graphql(hub.url, SUBSCRIBE, {
