@@ -6,6 +6,7 @@ import type { IdentitySettings } from '../identity/resolution/identity-settings'
 import type { SurvivorshipSettings } from '../identity/survivorship/survivorship-rules';
 import type { ConsentSettings } from '../consent/consent-settings';
 import type { ScoringSettings } from '../segments/lead-scoring';
+import type { Principal } from '../auth/principal';
 
 /**
  * What every service function receives first: who acts, for which request, and where to log. The edge
@@ -15,6 +16,8 @@ export interface ServiceContext {
   requestId: string;
   /** Who acts: a token subject, `cli`, `system`. Recorded in audit entries and merge history. */
   actor: string;
+  /** The verified caller and its scopes; undefined for work the process itself started (CLI, jobs). */
+  principal?: Principal;
   logger: Logger;
   dataSource: DataSource;
   notifier: ChangeNotifier;

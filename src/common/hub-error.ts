@@ -9,6 +9,10 @@ export const ErrorCode = {
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   Internal: 'INTERNAL_ERROR',
   Unavailable: 'SERVICE_UNAVAILABLE',
+  /** Authenticated, but the token lacks the scope the operation needs (`extensions.scope` names it). */
+  Forbidden: 'FORBIDDEN',
+  /** The access token expired while a WebSocket stayed open: reconnect with a fresh one. */
+  TokenExpired: 'TOKEN_EXPIRED',
   // record validation
   InvalidRecord: 'INVALID_RECORD',
   MissingSource: 'MISSING_SOURCE',

@@ -35,9 +35,14 @@ describe('loadConfig', () => {
       port: 8080,
       dataDir: '/var/lib/hub',
       rulesFile: '/srv/hub/rules.json',
-      authIssuer: 'https://id.example.com/',
-      authAudience: 'profile-hub',
-      authJwksUrl: 'https://id.example.com/jwks',
+      auth: {
+        mode: 'issuer',
+        issuer: 'https://id.example.com/',
+        audience: 'profile-hub',
+        jwksUrl: 'https://id.example.com/jwks',
+        algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+        clockToleranceSeconds: 30,
+      },
       amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
       nodeEnv: 'production',
     });
@@ -56,6 +61,9 @@ describe('loadConfig', () => {
     ['AMQP_URL', 'http://broker', /AMQP_URL: uses "http:"/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: "loud" is not allowed/],
     ['PRIVACY_HMAC_KEY', 'short-secret', /PRIVACY_HMAC_KEY: is too short/],
+    ['AUTH_ALGORITHMS', 'RS256,HS256', /AUTH_ALGORITHMS: "HS256" is not allowed; use asymmetric algorithms only/],
+    ['AUTH_ALGORITHMS', 'none', /AUTH_ALGORITHMS: "none" is not allowed/],
+    ['AUTH_JWKS_URL', 'https://id.example.com/jwks', /AUTH_JWKS_URL: needs AUTH_ISSUER/],
     ['RETENTION_ENGAGEMENT_EVENTS_DAYS', '-1', /RETENTION_ENGAGEMENT_EVENTS_DAYS: "-1" is not allowed/],
     ['RETENTION_DEAD_LETTERS_DAYS', 'ninety', /RETENTION_DEAD_LETTERS_DAYS: "ninety" is not allowed/],
     ['RETENTION_INTERVAL_MS', '10', /RETENTION_INTERVAL_MS: "10" is not allowed/],
@@ -75,6 +83,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PRIVACY_HMAC_KEY: is required in production/);
     expect(() => loadConfig({ PRIVACY_HMAC_KEY: 'short-secret' })).not.toThrow(/short-secret"/);
     expect(loadConfig({}).privacyHmacKey).toBeUndefined();
+  });
+
+  it('never runs open: production without an issuer stops start-up; elsewhere dev mode signs its own tokens', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', PRIVACY_HMAC_KEY: 'k'.repeat(32) })).toThrow(
+      /AUTH_ISSUER: is required in production/,
+    );
+    expect(loadConfig({ HUB_DATA_DIR: '/tmp/hub' }).auth).toMatchObject({
+      mode: 'dev',
+      issuer: 'urn:profile-hub:dev',
+      devKeyFile: '/tmp/hub/dev-signing-key.json',
+    });
   });
 
   it('reads the retention settings, 0 (keep forever) by default', () => {

@@ -16,9 +16,8 @@ export interface HubConfig {
   dataDir: string;
   /** `HUB_CONFIG`: the rules file (survivorship, matching, segments, scoring). */
   rulesFile: string | undefined;
-  authIssuer: string | undefined;
-  authAudience: string | undefined;
-  authJwksUrl: string | undefined;
+  /** Who may call the API: see {@link AuthConfig}. */
+  auth: AuthConfig;
   /** `AMQP_URL`: optional RabbitMQ for ingest and the feed relay. */
   amqpUrl: string | undefined;
   /** `AMQP_SOURCES`: sources with an ingest queue each, comma-separated; default every shipped adapter. */
@@ -70,6 +69,78 @@ export interface RetentionConfig {
   intervalMs: number;
   /** `RETENTION_BATCH_SIZE`, default 1000: rows per transaction. */
   batchSize: number;
+}
+
+/**
+ * Bearer-token authentication. With an issuer (`AUTH_ISSUER`) the hub verifies OAuth2 JWT access tokens against
+ * the issuer's key set (`AUTH_JWKS_URL`, or the `jwks_uri` of its OpenID discovery document) or a local key set
+ * (`AUTH_JWKS_FILE`). With none of them and `NODE_ENV` not `production`, dev mode: the hub signs and accepts
+ * tokens of its own key (`profile-hub token`). In production a missing configuration stops start-up.
+ */
+export interface AuthConfig {
+  mode: 'issuer' | 'dev';
+  /** `AUTH_ISSUER`: the tokens' `iss`, compared exactly. In dev mode `urn:profile-hub:dev`. */
+  issuer: string;
+  /** `AUTH_AUDIENCE`, default `profile-hub`: the tokens' `aud` must contain it. */
+  audience: string;
+  /** `AUTH_JWKS_URL`: the issuer's JSON Web Key Set; unset: discovered from the issuer. */
+  jwksUrl: string | undefined;
+  /** `AUTH_JWKS_FILE`: a local JSON Web Key Set (public keys) instead of fetching one. */
+  jwksFile: string | undefined;
+  /** `AUTH_ALGORITHMS`, default `RS256,PS256,ES256,EdDSA`: the only signature algorithms accepted (never `none` or HMAC). */
+  algorithms: string[];
+  /** `AUTH_CLOCK_TOLERANCE_SECONDS`, default 30: allowed clock skew for `exp` and `nbf`. */
+  clockToleranceSeconds: number;
+  /** Dev mode: where the hub keeps its generated signing key (`<HUB_DATA_DIR>/dev-signing-key.json`). */
+  devKeyFile: string;
+}
+
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+function authConfig(env: Env, nodeEnv: NodeEnv, dataDir: string, projectRoot: string): AuthConfig {
+  const issuer = optional(env, 'AUTH_ISSUER');
+  const jwksUrl = url(env, 'AUTH_JWKS_URL', ['https:', 'http:']);
+  const jwksFile = optional(env, 'AUTH_JWKS_FILE');
+  const algorithms = (optional(env, 'AUTH_ALGORITHMS') ?? 'RS256,PS256,ES256,EdDSA').split(',').map((a) => a.trim());
+  for (const algorithm of algorithms) {
+    if (!ASYMMETRIC_ALGORITHMS.includes(algorithm)) {
+      throw new ConfigError(
+        'AUTH_ALGORITHMS',
+        `"${algorithm}" is not allowed; use asymmetric algorithms only (${ASYMMETRIC_ALGORITHMS.join(', ')})`,
+      );
+    }
+  }
+  const common = {
+    audience: optional(env, 'AUTH_AUDIENCE') ?? 'profile-hub',
+    algorithms,
+    clockToleranceSeconds: integer(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
+    devKeyFile: path.join(dataDir, 'dev-signing-key.json'),
+  };
+  if (issuer === undefined) {
+    if (jwksUrl || jwksFile) {
+      throw new ConfigError(jwksUrl ? 'AUTH_JWKS_URL' : 'AUTH_JWKS_FILE', 'needs AUTH_ISSUER (the tokens\' issuer)');
+    }
+    if (nodeEnv === 'production') {
+      throw new ConfigError(
+        'AUTH_ISSUER',
+        'is required in production (with AUTH_JWKS_URL, AUTH_JWKS_FILE or OpenID discovery); the hub never runs open',
+      );
+    }
+    return { mode: 'dev', issuer: 'urn:profile-hub:dev', jwksUrl: undefined, jwksFile: undefined, ...common };
+  }
+  if (!/^https?:\/\//.test(issuer) && !issuer.startsWith('urn:')) {
+    throw new ConfigError('AUTH_ISSUER', 'must be an https:// URL (or a urn: with AUTH_JWKS_FILE)');
+  }
+  if (issuer.startsWith('urn:') && !jwksFile && !jwksUrl) {
+    throw new ConfigError('AUTH_JWKS_URL', 'or AUTH_JWKS_FILE is required when AUTH_ISSUER is not a URL');
+  }
+  return {
+    mode: 'issuer',
+    issuer,
+    jwksUrl,
+    jwksFile: jwksFile ? path.resolve(projectRoot, jwksFile) : undefined,
+    ...common,
+  };
 }
 
 /** How the webhook dispatcher sends and retries deliveries. */
@@ -216,9 +287,6 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     host: optional(env, 'HOST') ?? '0.0.0.0',
     dataDir,
     rulesFile: optional(env, 'HUB_CONFIG') ? path.resolve(projectRoot, optional(env, 'HUB_CONFIG')!) : undefined,
-    authIssuer: url(env, 'AUTH_ISSUER', ['https:', 'http:']),
-    authAudience: optional(env, 'AUTH_AUDIENCE'),
-    authJwksUrl: url(env, 'AUTH_JWKS_URL', ['https:', 'http:']),
     amqpUrl: url(env, 'AMQP_URL', ['amqp:', 'amqps:']),
     amqpSources: sourceList(env, 'AMQP_SOURCES', DEFAULT_AMQP_SOURCES),
     amqpPrefetch: integer(env, 'AMQP_PREFETCH', 500, 1, 10000),
@@ -237,5 +305,6 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     webhooks: webhookDispatchConfig(env),
     privacyHmacKey: privacyHmacKey(env, nodeEnv),
     retention: retentionConfig(env),
+    auth: authConfig(env, nodeEnv, dataDir, projectRoot),
   };
 }

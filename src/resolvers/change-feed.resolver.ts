@@ -1,4 +1,5 @@
-import { Arg, Ctx, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Scope } from '../auth/principal';
+import { Arg, Authorized, Ctx, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { readChanges, SEGMENT_CHANGE_TYPES, subscribeToChanges } from '../feed/change-feed';
 import type { FeedEvent } from '../feed/read-change-events';
 import { toChangeEvent, toSegmentMembershipChange } from '../schema/change-feed.mapper';
@@ -10,6 +11,7 @@ const MAX_CHANGES_PAGE = 1000;
 
 @Resolver()
 export class ChangeFeedResolver {
+  @Authorized(Scope.ProfilesRead)
   @Query(() => ChangeEventConnection, {
     description:
       'Pulls the change feed in feed order after `after` (from the start when omitted), at most `first` events (default 100, up to 1,000), only of `types` when given. Resume with `pageInfo.endCursor`; it never skips an event, however transactions interleave.',
@@ -31,6 +33,7 @@ export class ChangeFeedResolver {
     };
   }
 
+  @Authorized(Scope.ProfilesRead)
   @Subscription(() => ChangeEventNode, {
     name: 'changes',
     description:
@@ -49,6 +52,7 @@ export class ChangeFeedResolver {
     return toChangeEvent(event);
   }
 
+  @Authorized(Scope.ProfilesRead)
   @Subscription(() => SegmentMembershipChange, {
     description:
       'Entries into and exits from one segment (`segment.entered` / `segment.exited` events), resumable like `changes`: pass the `cursor` of the last change you handled as `after`.',

@@ -1,5 +1,6 @@
+import { Scope } from '../auth/principal';
 import { GraphQLJSON } from 'graphql-scalars';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { inTransaction } from '../common/context';
 import { fromGlobalId, toGlobalId } from '../common/global-id';
 import { findConflict, listConflicts, type ConflictView } from '../identity/queries/conflict-reads';
@@ -72,6 +73,7 @@ async function refusable<T>(work: () => Promise<PinOutcome<T>>): Promise<PinOutc
 
 @Resolver(() => Conflict)
 export class ConflictResolver {
+  @Authorized(Scope.Steward)
   @Query(() => ConflictConnection, {
     description: "The stewards' conflict queue, oldest first (open ones by default); `profileId` narrows it.",
   })
@@ -101,6 +103,7 @@ export class ConflictResolver {
     return view ? toProfile(view) : null;
   }
 
+  @Authorized(Scope.Steward)
   @Mutation(() => ResolveConflictResult, {
     description:
       "Resolves an open conflict with a value or one of its candidates' source records; the choice is pinned until unpinned and reaches every connected system.",
@@ -124,6 +127,7 @@ export class ConflictResolver {
     return Object.assign(new ConflictResolved(), { conflict: toConflict(view!), profile: toProfile(profile!) });
   }
 
+  @Authorized(Scope.Steward)
   @Mutation(() => PinResult, {
     description:
       "Pins a golden field (`email`, `address` as a whole, `custom.<key>` …) to a value or to one of the profile's source records, over every survivorship rule, until unpinned.",
@@ -148,6 +152,7 @@ export class ConflictResolver {
     return pinChanged(ctx, outcome.profileId, field);
   }
 
+  @Authorized(Scope.Steward)
   @Mutation(() => PinResult, { description: "Lifts a steward's pin: the field's survivorship rules decide again." })
   async unpinAttribute(
     @Ctx() ctx: GraphQLContext,

@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
+import { Scope } from '../auth/principal';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import { inTransaction } from '../common/context';
 import { fromGlobalId } from '../common/global-id';
 import { findConsentHistory } from '../consent/consent-reads';
@@ -70,6 +71,7 @@ export class ProfileConsentResolver {
 
 @Resolver()
 export class ConsentResolver {
+  @Authorized(Scope.ConsentsWrite)
   @Mutation(() => SetConsentResult, {
     description:
       'Records a consent statement (a preference centre, a call centre): appended to the history; the current state follows the latest statement.',
@@ -86,6 +88,7 @@ export class ConsentResolver {
     });
   }
 
+  @Authorized(Scope.ProfilesRead)
   @Subscription(() => ConsentChange, {
     description:
       'Every change of a current consent, from the durable change feed: pass the `cursor` of the last change you handled as `after` to resume without missing one (omit it to start from now); `profileId` narrows it to one profile.',

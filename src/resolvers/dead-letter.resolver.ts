@@ -1,4 +1,5 @@
-import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Scope } from '../auth/principal';
+import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { listDeadLetters } from '../ingest/dead-letter-queries';
 import { replayDeadLetters } from '../ingest/replay-dead-letters';
 import { clampFirst } from '../schema/connection.type';
@@ -13,6 +14,7 @@ import type { GraphQLContext } from '../server/context';
 
 @Resolver()
 export class DeadLetterResolver {
+  @Authorized(Scope.Admin)
   @Query(() => DeadLetterConnection, { description: 'Refused inputs with their raw payloads, oldest first.' })
   async deadLetters(
     @Ctx() ctx: GraphQLContext,
@@ -39,6 +41,7 @@ export class DeadLetterResolver {
     };
   }
 
+  @Authorized(Scope.Admin)
   @Mutation(() => ReplayDeadLettersPayload, {
     description: 'Re-runs open dead letters through the pipeline (after a mapping or data fix). Idempotent.',
   })

@@ -1,5 +1,7 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
+import { requireScopes } from '../auth/auth-checker';
+import { ingestScope } from '../auth/principal';
 import { ErrorCode, HubError } from '../common/hub-error';
 import { ingestBatch } from '../ingest/ingest-batch';
 import { MAX_BATCH } from '../ingest/ingest-records';
@@ -30,6 +32,10 @@ export class IngestResolver {
         `at most ${MAX_BATCH} records per call; use profile-hub import for bulk loads`,
       );
     }
+    // A token ingests only as the sources it names (`ingest:<source>`): a HubSpot token cannot write as Salesforce.
+    const sources = new Set(source ? [source] : []);
+    for (const record of records) if (typeof record.source === 'string') sources.add(record.source);
+    requireScopes(ctx, [...sources].map(ingestScope));
     const outcomes = await ingestBatch(ctx, { source: source ?? undefined, records, transport: 'graphql' });
     const results = outcomes.map((outcome): IngestAccepted | IngestRejected =>
       outcome.status === 'REJECTED'

@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Scope } from '../auth/principal';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { inTransaction } from '../common/context';
 import { fromGlobalId, toGlobalId } from '../common/global-id';
 import {
@@ -46,6 +47,7 @@ async function loadProfile(ctx: GraphQLContext, id: string): Promise<Profile> {
 
 @Resolver(() => MergeCandidate)
 export class MergeResolver {
+  @Authorized(Scope.Steward)
   @Query(() => MergeCandidateConnection, { description: "The stewards' queue of possible duplicates, oldest first." })
   async mergeCandidates(
     @Ctx() ctx: GraphQLContext,
@@ -74,6 +76,7 @@ export class MergeResolver {
     return view ? toProfile(view) : null;
   }
 
+  @Authorized(Scope.Steward)
   @Mutation(() => MergeResult, { description: 'A steward merges two profiles (guardrails do not apply).' })
   async mergeProfiles(
     @Ctx() ctx: GraphQLContext,
@@ -90,6 +93,7 @@ export class MergeResolver {
     });
   }
 
+  @Authorized(Scope.Steward)
   @Mutation(() => MergeResult, { description: 'Approves a merge candidate: its two profiles merge.' })
   async approveMergeCandidate(
     @Ctx() ctx: GraphQLContext,
@@ -107,6 +111,7 @@ export class MergeResolver {
     });
   }
 
+  @Authorized(Scope.Steward)
   @Mutation(() => RejectResult, {
     description: 'Rejects a merge candidate: the two profiles are different people and stay apart.',
   })
@@ -121,6 +126,7 @@ export class MergeResolver {
     return Object.assign(new MergeCandidateRejected(), { mergeCandidateId: id, doNotMergePairs: outcome.pairs });
   }
 
+  @Authorized(Scope.Steward)
   @Mutation(() => UnmergeResult, {
     description:
       'Splits a source record out of its profile, into a new profile or the one given; automatic matching will not put it back.',

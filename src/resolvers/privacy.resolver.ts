@@ -1,4 +1,5 @@
-import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Scope } from '../auth/principal';
+import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { inTransaction } from '../common/context';
 import { fromGlobalId } from '../common/global-id';
 import { eraseProfile } from '../privacy/erase-profile';
@@ -18,6 +19,7 @@ const refused = (code: string, message: string) => Object.assign(new ActionRefus
 
 @Resolver()
 export class PrivacyResolver {
+  @Authorized(Scope.PrivacyExport)
   @Mutation(() => ExportProfileResult, {
     description:
       'Right of access: everything the hub holds on the person, as one JSON document. Any id of the person ' +
@@ -37,6 +39,7 @@ export class PrivacyResolver {
     });
   }
 
+  @Authorized(Scope.PrivacyErase)
   @Mutation(() => EraseProfileResult, {
     description:
       'Right to erasure: removes the personal data of the person (and of every profile merged into theirs) from ' +

@@ -1,4 +1,5 @@
-import { Arg, Ctx, ID, Resolver, Root, Subscription } from 'type-graphql';
+import { Scope } from '../auth/principal';
+import { Arg, Authorized, Ctx, ID, Resolver, Root, Subscription } from 'type-graphql';
 import { fromGlobalId } from '../common/global-id';
 import { PROFILE_CHANGE_TYPES, profileVersionOf, subscribeToChanges } from '../feed/change-feed';
 import type { FeedEvent } from '../feed/read-change-events';
@@ -8,6 +9,7 @@ import type { GraphQLContext } from '../server/context';
 
 @Resolver()
 export class ProfileChangeResolver {
+  @Authorized(Scope.ProfilesRead)
   @Subscription(() => ProfileChange, {
     description:
       'Pushes every committed change to one golden profile, from the durable change feed: pass the `cursor` of the last change you handled as `after` to resume without missing one (omit it to start from now).',

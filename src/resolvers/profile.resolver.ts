@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Scope } from '../auth/principal';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { encodeTimelineCursor } from '../engagement/timeline-reads';
 import { clampFirst } from '../schema/connection.type';
 import { TimelineConnection } from '../schema/timeline.type';
@@ -18,6 +19,7 @@ import type { GraphQLContext } from '../server/context';
 
 @Resolver(() => Profile)
 export class ProfileResolver {
+  @Authorized(Scope.ProfilesRead)
   @Query(() => Profile, {
     nullable: true,
     description:
@@ -35,6 +37,7 @@ export class ProfileResolver {
     return view ? toProfile(view) : null;
   }
 
+  @Authorized(Scope.ProfilesRead)
   @Query(() => Profile, {
     nullable: true,
     description: 'The profile holding an identifier: `email`, `phone` (normalised as on ingest) or a declared type.',
@@ -51,6 +54,7 @@ export class ProfileResolver {
     return view ? toProfile(view) : null;
   }
 
+  @Authorized(Scope.ProfilesRead)
   @Query(() => SourceRecord, { nullable: true, description: "One system's record, by that system's own id." })
   async sourceRecord(
     @Arg('source') source: string,

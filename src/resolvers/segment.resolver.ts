@@ -1,5 +1,6 @@
+import { Scope } from '../auth/principal';
 import { GraphQLJSON } from 'graphql-scalars';
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { inTransaction } from '../common/context';
 import { fromGlobalId, toGlobalId } from '../common/global-id';
 import {
@@ -30,12 +31,14 @@ const toSegment = (view: SegmentView): Segment => ({ ...view, id: toGlobalId('Se
 
 @Resolver(() => Segment)
 export class SegmentResolver {
+  @Authorized(Scope.ProfilesRead)
   @Query(() => Segment, { nullable: true, description: 'A segment by its key.' })
   async segment(@Ctx() ctx: GraphQLContext, @Arg('key') key: string): Promise<Segment | null> {
     const view = await findSegment(ctx.dataSource, key);
     return view ? toSegment(view) : null;
   }
 
+  @Authorized(Scope.ProfilesRead)
   @Query(() => [Segment], { description: 'Every segment, by key.' })
   async segments(@Ctx() ctx: GraphQLContext): Promise<Segment[]> {
     return (await listSegments(ctx.dataSource)).map(toSegment);
@@ -68,6 +71,7 @@ export class SegmentResolver {
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 
+  @Authorized(Scope.SegmentsWrite)
   @Mutation(() => DefineSegmentResult, {
     description:
       'Defines a segment or a new version of it; the rule is validated (errors name the bad node) and the membership computed at once.',
@@ -93,6 +97,7 @@ export class SegmentResolver {
     });
   }
 
+  @Authorized(Scope.SegmentsWrite)
   @Mutation(() => DeleteSegmentResult, { description: 'Deletes a segment; its members exit.' })
   async deleteSegment(@Ctx() ctx: GraphQLContext, @Arg('key') key: string): Promise<typeof DeleteSegmentResult> {
     const outcome = await inTransaction(ctx, (tx) => deleteSegment(tx, key));

@@ -1,4 +1,5 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Scope } from '../auth/principal';
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { inTransaction } from '../common/context';
 import { fromGlobalId } from '../common/global-id';
 import { clampFirst } from '../schema/connection.type';
@@ -33,6 +34,7 @@ const subscriptionId = (id: string) => fromGlobalId('WebhookSubscription', id);
 
 @Resolver(() => WebhookSubscription)
 export class WebhookResolver {
+  @Authorized(Scope.Admin)
   @Query(() => [WebhookSubscription], { description: 'Outbound webhook subscriptions, oldest first (no secrets).' })
   async webhookSubscriptions(
     @Ctx() ctx: GraphQLContext,
@@ -42,6 +44,7 @@ export class WebhookResolver {
     return views.map(toWebhookSubscription);
   }
 
+  @Authorized(Scope.Admin)
   @Query(() => WebhookDeliveryConnection, { description: 'Webhook deliveries with their attempts, oldest first.' })
   async webhookDeliveries(
     @Ctx() ctx: GraphQLContext,
@@ -63,6 +66,7 @@ export class WebhookResolver {
     };
   }
 
+  @Authorized(Scope.Admin)
   @Mutation(() => CreateWebhookSubscriptionResult, {
     description:
       'Subscribes a URL to change events committed from now on; returns the signing secret, shown only this once.',
@@ -79,6 +83,7 @@ export class WebhookResolver {
     });
   }
 
+  @Authorized(Scope.Admin)
   @Mutation(() => WebhookSubscriptionResult, { description: 'Changes a subscription; `status` pauses or resumes it.' })
   async updateWebhookSubscription(
     @Ctx() ctx: GraphQLContext,
@@ -89,6 +94,7 @@ export class WebhookResolver {
     return this.update(ctx, id, { ...rest, status: status ?? undefined });
   }
 
+  @Authorized(Scope.Admin)
   @Mutation(() => WebhookSubscriptionResult, { description: 'Stops sending; deliveries wait until it is resumed.' })
   async pauseWebhookSubscription(
     @Ctx() ctx: GraphQLContext,
@@ -97,6 +103,7 @@ export class WebhookResolver {
     return this.update(ctx, id, { status: 'paused' });
   }
 
+  @Authorized(Scope.Admin)
   @Mutation(() => WebhookSubscriptionResult, {
     description: 'Sends again, starting with what changed while the subscription was paused.',
   })
@@ -107,6 +114,7 @@ export class WebhookResolver {
     return this.update(ctx, id, { status: 'active' });
   }
 
+  @Authorized(Scope.Admin)
   @Mutation(() => DeleteWebhookSubscriptionResult, { description: 'Deletes a subscription and its deliveries.' })
   async deleteWebhookSubscription(
     @Ctx() ctx: GraphQLContext,
@@ -117,6 +125,7 @@ export class WebhookResolver {
     return Object.assign(new WebhookSubscriptionDeleted(), { id });
   }
 
+  @Authorized(Scope.Admin)
   @Mutation(() => RedeliverWebhookResult, {
     description: 'Puts a dead or failed delivery back in line (pending, attempts from zero, due now).',
   })
@@ -129,6 +138,7 @@ export class WebhookResolver {
     return toWebhookDelivery(outcome.delivery);
   }
 
+  @Authorized(Scope.Admin)
   @Mutation(() => RedeliverDeadWebhooksResult, {
     description: 'Puts every dead delivery of a subscription back in line.',
   })

@@ -5,10 +5,15 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { DataSource } from 'typeorm';
 import { WebSocketServer } from 'ws';
+import { AuthError, AuthErrorCode } from '../auth/auth-error';
+import { connectionParamsToken, requireBearerToken } from '../auth/http-auth';
+import type { Principal } from '../auth/principal';
+import { TokenVerifier } from '../auth/token-verifier';
+import { ErrorCode } from '../common/hub-error';
 import type { HubConfig } from '../config/config';
 import { hubSettings, loadRules, type HubRules } from '../config/rules-file';
 import { isReady } from '../db/database';
@@ -57,10 +62,15 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
 
+  const verifier = new TokenVerifier(config.auth, logger.child({ component: 'auth' }));
+  await verifier.init();
+  const authenticate = requireBearerToken(verifier);
+
   const settings = { ...hubSettings(config.phoneRegion, rules), privacyHmacKey: config.privacyHmacKey };
-  const makeContext = (requestId: string, log: Logger): GraphQLContext => ({
+  const makeContext = (requestId: string, log: Logger, principal: Principal): GraphQLContext => ({
     requestId,
-    actor: 'anonymous',
+    actor: principal.subject,
+    principal,
     logger: log,
     dataSource,
     notifier,
@@ -68,17 +78,56 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
     loaders: createLoaders(dataSource),
   });
 
+  // WebSocket connections: the token arrives in `connection_init`; a bad one closes the socket with 4403 and the
+  // code as the reason. The socket closes (4403 TOKEN_EXPIRED) when the token expires; operations started after
+  // that are refused.
+  const wsPrincipals = new WeakMap<object, { principal: Principal; expiryTimer?: NodeJS.Timeout }>();
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const wsCleanup = useServer<Record<string, unknown>, { requestId?: string }>(
     {
       schema,
       subscribe: subscribeSharingResults,
-      context: () => {
+      onConnect: async (ctx) => {
+        const token = connectionParamsToken(ctx.connectionParams);
+        try {
+          if (!token) throw new AuthError(AuthErrorCode.Missing, 'send an access token in connection_init');
+          const principal = await verifier.verify(token);
+          const entry: { principal: Principal; expiryTimer?: NodeJS.Timeout } = { principal };
+          if (principal.expiresAt) {
+            const ms = Math.min(Math.max(principal.expiresAt.getTime() - Date.now(), 0), 2 ** 31 - 1);
+            entry.expiryTimer = setTimeout(() => ctx.extra.socket.close(4403, AuthErrorCode.Expired), ms);
+            entry.expiryTimer.unref();
+          }
+          wsPrincipals.set(ctx, entry);
+          return true;
+        } catch (error) {
+          const code = error instanceof AuthError ? error.code : AuthErrorCode.IssuerUnavailable;
+          if (!(error instanceof AuthError)) logger.error({ err: error }, 'WebSocket authentication failed');
+          ctx.extra.socket.close(4403, code);
+          return false;
+        }
+      },
+      onClose: (ctx) => clearTimeout(wsPrincipals.get(ctx)?.expiryTimer),
+      onSubscribe: (ctx) => {
+        const expiresAt = wsPrincipals.get(ctx)?.principal.expiresAt;
+        if (expiresAt && expiresAt.getTime() <= Date.now()) {
+          return [
+            new GraphQLError('the access token has expired; reconnect with a fresh one', {
+              extensions: { code: ErrorCode.TokenExpired },
+            }),
+          ];
+        }
+        return undefined;
+      },
+      context: (ctx) => {
         const requestId = randomUUID();
-        return makeContext(requestId, logger.child({ requestId, transport: 'ws' })) as unknown as Record<
-          string,
-          unknown
-        >;
+        const entry = wsPrincipals.get(ctx);
+        if (!entry) throw new Error('a WebSocket operation before authentication');
+        return makeContext(
+          requestId,
+          logger.child({ requestId, transport: 'ws' }),
+          entry.principal,
+        ) as unknown as Record<string, unknown>;
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
@@ -142,7 +191,8 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
       {
         config,
         rules,
-        context: (res) => makeContext(res.locals.requestId, res.locals.logger),
+        context: (res) => makeContext(res.locals.requestId, res.locals.logger, res.locals.principal as Principal),
+        authenticate,
       },
       logger,
     ),
@@ -150,9 +200,11 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
 
   app.use(
     '/graphql',
+    authenticate,
     express.json({ limit: '5mb' }),
     expressMiddleware(apollo, {
-      context: async ({ res }) => makeContext(res.locals.requestId, res.locals.logger),
+      context: async ({ res }) =>
+        makeContext(res.locals.requestId, res.locals.logger, res.locals.principal as Principal),
     }),
   );
 

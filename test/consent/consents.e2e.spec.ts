@@ -8,6 +8,7 @@ import { ChangeNotifier, createHubPubSub } from '../../src/feed/change-notifier'
 import { encodeFeedCursor } from '../../src/feed/read-change-events';
 import { createLogger } from '../../src/logging/logger';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
+import { wsConnectionParams } from '../support/test-auth';
 
 const INGEST = `mutation($source: String, $records: [JSONObject!]!) {
   ingest(source: $source, records: $records) {
@@ -252,7 +253,12 @@ describe('consents through the real hub', () => {
     ]);
     const subscribe = (after: string | null) => {
       const received: any[] = [];
-      const client = createClient({ url: hub.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+      const client = createClient({
+        url: hub.wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        connectionParams: () => wsConnectionParams(),
+      });
       const stop = client.subscribe(
         {
           query: `subscription($after: String, $profileId: ID) { consentChanged(after: $after, profileId: $profileId) {

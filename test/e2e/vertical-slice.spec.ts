@@ -2,6 +2,7 @@ import { fromGlobalId } from '../../src/common/global-id';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
+import { authHeader, wsConnectionParams } from '../support/test-auth';
 
 const INGEST = `
   mutation Ingest($source: String, $records: [JSONObject!]!) {
@@ -131,7 +132,12 @@ describe('vertical slice: ingest → golden profile → query → subscription',
     });
     const profileId = created.data!.ingest.results[0].profileId;
 
-    ws = createClient({ url: hub.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+    ws = createClient({
+      url: hub.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: () => wsConnectionParams(),
+    });
     const received: Record<string, any>[] = [];
     let wake: () => void = () => undefined;
     const unsubscribe = ws.subscribe(
@@ -275,7 +281,7 @@ describe('vertical slice: ingest → golden profile → query → subscription',
 
     const broken = await fetch(hub.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await authHeader()) },
       body: '{"query": ',
     });
     expect(broken.status).toBe(400);

@@ -7,6 +7,7 @@ import { createDataSource } from '../../src/db/data-source';
 import { currentFeedCursor } from '../../src/feed/read-change-events';
 import { subscribeFeed } from '../support/feed-subscriber';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
+import { authHeader, testAuthEnv } from '../support/test-auth';
 
 const INGEST = `
   mutation Ingest($records: [JSONObject!]!) {
@@ -25,6 +26,7 @@ async function startSecondHub(databaseUrl: string): Promise<{ url: string; wsUrl
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'test',
+      ...(await testAuthEnv()),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -95,7 +97,7 @@ describe('resumption: a subscriber that was away gets every change, in per-profi
         ]);
         const res = await fetch(`${url}/ingest/salesforce`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...(await authHeader()) },
           body,
         });
         expect(res.status).toBe(200);

@@ -6,6 +6,7 @@ import { ChangeNotifier, createHubPubSub } from '../../src/feed/change-notifier'
 import { ingestBatch } from '../../src/ingest/ingest-batch';
 import { createLogger } from '../../src/logging/logger';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { authHeader, testAuthEnv } from '../support/test-auth';
 
 const FIRST = ['Anna', 'Piotr', 'Maria', 'Jan', 'Ewa', 'Tomasz', 'Katarzyna', 'Michał', 'Agnieszka', 'Paweł'];
 const LAST = ['Nowak', 'Kowalski', 'Wiśniewski', 'Wójcik', 'Kowalczyk', 'Kamiński', 'Lewandowski', 'Zieliński'];
@@ -103,6 +104,7 @@ describe('one person, one profile under concurrent writers (invariant 3)', () =>
           HOST: '127.0.0.1',
           LOG_LEVEL: 'warn',
           NODE_ENV: 'test',
+          ...(await testAuthEnv()),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -133,7 +135,7 @@ describe('one person, one profile under concurrent writers (invariant 3)', () =>
             if (turn++ % 2 === 0) {
               const res = await fetch(`${url}/ingest/${source}`, {
                 method: 'POST',
-                headers: { 'content-type': 'application/json' },
+                headers: { 'content-type': 'application/json', ...(await authHeader()) },
                 body: JSON.stringify(records),
               });
               expect(res.status).toBe(200);

@@ -1,6 +1,7 @@
 import { fromGlobalId } from '../../src/common/global-id';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
+import { authHeader } from '../support/test-auth';
 
 const DEAD_LETTERS = `
   query($status: DeadLetterStatus, $source: String, $first: Int, $after: String) {
@@ -19,8 +20,12 @@ const REPLAY = `
 describe('POST /ingest/<source>, dead letters and their replay', () => {
   let db: TestDatabase;
   let hub: TestHub;
-  const post = (path: string, body: string, contentType = 'application/json') =>
-    fetch(hub.url.replace('/graphql', path), { method: 'POST', headers: { 'content-type': contentType }, body });
+  const post = async (path: string, body: string, contentType = 'application/json') =>
+    fetch(hub.url.replace('/graphql', path), {
+      method: 'POST',
+      headers: { 'content-type': contentType, ...(await authHeader()) },
+      body,
+    });
 
   beforeAll(async () => {
     db = await createTestDatabase();

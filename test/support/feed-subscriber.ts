@@ -1,5 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { testToken } from './test-auth';
 
 /** A graphql-ws client with one subscription that collects what it receives. */
 export interface FeedSubscriber<T> {
@@ -22,7 +23,13 @@ export function subscribeFeed<T = Record<string, any>>(
 ): FeedSubscriber<T> {
   const received: T[] = [];
   const errors: unknown[] = [];
-  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+  const client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: false,
+    connectionParams: async () => ({ authorization: `Bearer ${await testToken()}` }),
+  });
   const stop = client.subscribe(
     { query, variables },
     {

@@ -4,6 +4,7 @@ import { verifyWebhookSignature } from '../../src/sync/webhook-signature';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { graphql, startFullHub } from '../support/test-hub';
 import { eventually, WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
+import { authHeader } from '../support/test-auth';
 
 /** The real hub on a test database, with quick retries (see `startFullHub`). */
 const hubOn = (db: TestDatabase, env: Record<string, string> = {}): Promise<RunningHub> =>
@@ -80,7 +81,7 @@ async function ingest(hub: RunningHub, source: string, externalId: string, attri
   clock += 60_000;
   const response = await fetch(hub.url.replace('/graphql', `/ingest/${source}`), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await authHeader()) },
     body: JSON.stringify({ externalId, updatedAt: new Date(clock).toISOString(), attributes }),
   });
   expect(response.status).toBe(200);

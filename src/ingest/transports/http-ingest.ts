@@ -1,4 +1,6 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import { sendForbidden } from '../../auth/http-auth';
+import { hasScope, ingestScope, type Principal } from '../../auth/principal';
 import { inTransaction, type ServiceContext } from '../../common/context';
 import { toGlobalId } from '../../common/global-id';
 import type { Logger } from '../../logging/logger';
@@ -18,6 +20,8 @@ export interface IngestRouteDeps {
   rules: HubRules;
   /** Builds the service context of one request (request id, actor, logger …). */
   context(res: Response): ServiceContext;
+  /** Verifies the bearer token of `POST /ingest/<source>` (vendors' webhooks carry their own signatures). */
+  authenticate: RequestHandler;
 }
 
 function header(req: Request, name: string): string | undefined {
@@ -108,9 +112,12 @@ export function createIngestRouter(deps: IngestRouteDeps, logger: Logger): Route
   const router = express.Router();
   const raw = express.raw({ type: () => true, limit: MAX_BODY });
 
-  router.post('/ingest/:source', raw, async (req: Request, res: Response) => {
-    const ctx = deps.context(res);
+  router.post('/ingest/:source', deps.authenticate, raw, async (req: Request, res: Response) => {
     const source = String(req.params.source);
+    // A token ingests only as the sources it names: refused before the body is read or kept.
+    if (!hasScope(res.locals.principal as Principal, ingestScope(source)))
+      return sendForbidden(res, ingestScope(source));
+    const ctx = deps.context(res);
     const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
     const split = splitRecords(body, header(req, 'content-type'));
     if (!split) {
@@ -172,9 +179,12 @@ export function createIngestRouter(deps: IngestRouteDeps, logger: Logger): Route
   });
 
   router.post('/webhooks/:adapter', raw, async (req: Request, res: Response) => {
+    const key = String(req.params.adapter);
+    // The vendor proves who it is by its signature (checked by the adapter), not by a bearer token.
+    const vendor: Principal = { subject: `webhook:${key}`, scopes: new Set([ingestScope(key)]) };
+    res.locals.principal = vendor;
     const ctx = deps.context(res);
     const inbound = toInbound(req);
-    const key = String(req.params.adapter);
     const body = inbound.rawBody.toString('utf8');
     const contentType = inbound.headers['content-type'] ?? 'application/octet-stream';
     let adapter: SourceAdapter | undefined;

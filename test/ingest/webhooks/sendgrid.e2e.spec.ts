@@ -2,6 +2,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { graphql, startTestHub, type TestHub } from '../../support/test-hub';
+import { authHeader } from '../../support/test-auth';
 
 const FIXTURES = join(__dirname, '../../../src/ingest/adapters/sendgrid/fixtures');
 const EVENTS = readFileSync(join(FIXTURES, 'events.json'), 'utf8');
@@ -64,7 +65,7 @@ describe('POST /webhooks/sendgrid (real server, real PostgreSQL)', () => {
   it('puts SendGrid events on the profile of the CRM contact with the same email', async () => {
     const crm = await fetch(`${base}/ingest/crm`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await authHeader()) },
       body: JSON.stringify({
         externalId: 'C-1042',
         updatedAt: '2025-12-01T10:00:00Z',
