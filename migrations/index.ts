@@ -4,6 +4,7 @@ import { LeanBlockingKeys1798000200000 } from './1798000200000-LeanBlockingKeys'
 import { SurnameStatistics1798000300000 } from './1798000300000-SurnameStatistics';
 import { WebhookDispatch1798000500000 } from './1798000500000-WebhookDispatch';
 import { Privacy1798000800000 } from './1798000800000-Privacy';
+import { AuditChain1798000900000 } from './1798000900000-AuditChain';
 
 /** Every migration, oldest first. `createDataSource` registers them; add new ones at the end. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   SurnameStatistics1798000300000,
   WebhookDispatch1798000500000,
   Privacy1798000800000,
+  AuditChain1798000900000,
 ];

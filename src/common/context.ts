@@ -18,6 +18,8 @@ export interface ServiceContext {
   actor: string;
   /** The verified caller and its scopes; undefined for work the process itself started (CLI, jobs). */
   principal?: Principal;
+  /** The GraphQL field or HTTP route this work serves, e.g. `eraseProfile`; recorded in audit entries. */
+  operation?: string;
   logger: Logger;
   dataSource: DataSource;
   notifier: ChangeNotifier;

@@ -51,6 +51,11 @@ export interface IngestBatch {
    * updates the letters it replays instead of filing new ones.
    */
   deadLetterRejections?: boolean;
+  /**
+   * Default true: the batch's transaction ends with one audit entry (`records.ingest`: counts, never values). A
+   * replay of dead letters passes false and records one entry for the whole replay instead.
+   */
+  audited?: boolean;
 }
 
 /** Most records one GraphQL or HTTP call may carry; bigger loads go through `profile-hub import`. */

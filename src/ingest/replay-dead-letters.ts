@@ -1,3 +1,4 @@
+import { appendAudit, auditEntryFor } from '../audit/audit-trail';
 import type { ServiceContext } from '../common/context';
 import { AdapterError } from './adapters/adapter';
 import { getAdapter } from './adapters';
@@ -117,6 +118,7 @@ export async function replayDeadLetters(ctx: ServiceContext, filter: DeadLetterF
         records: prepared.records,
         transport: letter.transport as 'graphql',
         deadLetterRejections: false,
+        audited: false,
       });
       const failure = results.find((r): r is Extract<IngestOutcome, { status: 'REJECTED' }> => r.status === 'REJECTED');
       outcome = failure
@@ -148,20 +150,20 @@ export async function replayDeadLetters(ctx: ServiceContext, filter: DeadLetterF
         ctx.actor,
       ],
     );
-    await ctx.dataSource.query(
-      `INSERT INTO audit_entry (actor, action, target_type, target_id, details, request_id)
-       VALUES ($1, 'dead_letters.replayed', 'dead_letter', NULL, $2::jsonb, $3)`,
-      [
-        ctx.actor,
-        JSON.stringify({
-          filter: { ...filter, limit },
-          replayed: outcomes.filter((o) => o.status === 'REPLAYED').length,
-          failed: outcomes.filter((o) => o.status === 'FAILED').length,
-          skipped: outcomes.filter((o) => o.status === 'SKIPPED').length,
-        }),
-        ctx.requestId,
-      ],
-    );
   }
+  // One entry per replay, also when nothing was open: the request itself is worth recording.
+  await appendAudit(ctx.dataSource, [
+    auditEntryFor(ctx, {
+      action: 'dead_letters.replayed',
+      targetType: 'dead_letter',
+      targetId: null,
+      details: {
+        filter: { ...filter, limit },
+        replayed: outcomes.filter((o) => o.status === 'REPLAYED').length,
+        failed: outcomes.filter((o) => o.status === 'FAILED').length,
+        skipped: outcomes.filter((o) => o.status === 'SKIPPED').length,
+      },
+    }),
+  ]);
   return outcomes;
 }

@@ -1,3 +1,4 @@
+import { appendAudit, auditEntryFor } from '../audit/audit-trail';
 import { exitMemberships } from '../segments/membership';
 import type { TxContext } from '../common/context';
 import { lockNames } from '../db/advisory-locks';
@@ -61,11 +62,11 @@ async function lockSurvivor(tx: TxContext, profileId: string): Promise<{ id: str
  * it. Deletes their source records with raw payloads, identifiers, links, blocking keys, do-not-merge pairs,
  * consent statements and current consents, engagement events, segment memberships, conflicts, pins, merge
  * candidates and the dead letters tied to them; empties merge events' evidence, the payloads of every change
- * event about them and the bodies of their webhook deliveries, and the details of audit entries about them. The
- * profiles stay as non-personal tombstones (status `erased`, no values, no lineage) so their ids keep resolving.
- * Each identifier goes on the suppression list as a keyed HMAC, so a later record of the person is held. Emits
- * `profile.erased` and records the request in the audit trail — with no personal data in either. A fixed
- * number of statements, whatever the number of records.
+ * event about them and the bodies of their webhook deliveries, and the details of audit entries about them (marked
+ * redacted; the hash chain still verifies). The profiles stay as non-personal tombstones (status `erased`, no
+ * values, no lineage) so their ids keep resolving. Each identifier goes on the suppression list as a keyed HMAC,
+ * so a later record of the person is held. Emits `profile.erased` and records the request in the audit trail —
+ * with no personal data in either. A fixed number of statements, whatever the number of records.
  */
 export async function eraseProfile(
   tx: TxContext,
@@ -157,10 +158,12 @@ export async function eraseProfile(
       WHERE profile_id = ANY($1::uuid[]) OR change_event_id = ANY($2::uuid[])`,
     [ids, pgArray(events.map((e) => e.id)), JSON.stringify(ERASED_PAYLOAD)],
   );
-  await tx.manager.query(`UPDATE audit_entry SET details = $2::jsonb WHERE target_id = ANY($1::text[])`, [
-    pgArray(keys.profileRefs),
-    JSON.stringify(ERASED_PAYLOAD),
-  ]);
+  // The one update the audit trail allows: the chain covers the digest of the details as first written.
+  await tx.manager.query(
+    `UPDATE audit_entry SET details = $2::jsonb, redacted_at = now()
+      WHERE target_id = ANY($1::text[]) AND redacted_at IS NULL`,
+    [pgArray(keys.profileRefs), JSON.stringify(ERASED_PAYLOAD)],
+  );
 
   const absorbedProfileIds = keys.profileIds.filter((id) => id !== survivor.id);
   const erasedAt = erased.erased_at;
@@ -170,11 +173,6 @@ export async function eraseProfile(
     sourceRecords: keys.sourceRecordIds.length,
     suppressionEntries: suppressed.length,
   };
-  await tx.manager.query(
-    `INSERT INTO audit_entry (actor, action, target_type, target_id, details, request_id)
-     VALUES ($1, 'profile.erase', 'golden_profile', $2, $3::jsonb, $4)`,
-    [tx.actor, survivor.id, JSON.stringify(details), tx.requestId],
-  );
   const [event] = await appendChangeEvents(tx, [
     {
       type: 'profile.erased',
@@ -186,6 +184,10 @@ export async function eraseProfile(
     `SELECT version FROM golden_profile WHERE id = $1`,
     [survivor.id],
   );
+  // Last: the audit append holds the chain's lock until the transaction commits.
+  await appendAudit(tx, [
+    auditEntryFor(tx, { action: 'profile.erase', targetType: 'golden_profile', targetId: survivor.id, details }),
+  ]);
   tx.afterCommit(() =>
     tx.notifier.profileChanged({
       eventId: event.id,

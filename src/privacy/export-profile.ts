@@ -1,3 +1,4 @@
+import { appendAudit, auditEntryFor } from '../audit/audit-trail';
 import type { TxContext } from '../common/context';
 import { toGlobalId } from '../common/global-id';
 import { pgArray } from '../db/pg-array';
@@ -64,7 +65,12 @@ const SECTIONS: [name: string, sql: string][] = [
     'deadLetters',
     `SELECT * FROM dead_letter d WHERE ${deadLetterTieCondition(':needles', ':recordKeys')} ORDER BY created_at, id`,
   ],
-  ['auditEntries', `SELECT * FROM audit_entry WHERE target_id = ANY(:refs::text[]) ORDER BY occurred_at, id`],
+  [
+    'auditEntries',
+    `SELECT seq, occurred_at, actor, scopes, action, operation, target_type, target_id, details, request_id,
+            redacted_at, encode(hash, 'hex') AS hash
+       FROM audit_entry WHERE target_id = ANY(:refs::text[]) OR details->'profileIds' ?| :refs::text[] ORDER BY seq`,
+  ],
 ];
 
 /** `:name::type` placeholders to `$n`, with exactly the parameters the statement uses. */
@@ -86,8 +92,9 @@ const camelRow = (row: Record<string, unknown>) =>
  * lineage (source, record, rule and source time per field), the profiles merged into it, every source record
  * with its raw payload, identifiers, links, consent history and current consents, the timeline, segment
  * memberships, merge history, merge candidates, conflicts, pins, change events, webhook deliveries, the dead
- * letters tied to the person and the audit entries about them. `profileId` may be any id of the person (merges
- * are followed). One statement per section, in one transaction; the export itself is audited.
+ * letters tied to the person and the audit entries about them (reads of their unmasked PII included).
+ * `profileId` may be any id of the person (merges are followed). One statement per section, in one transaction;
+ * the export itself is audited.
  */
 export async function exportProfile(
   tx: TxContext,
@@ -130,10 +137,13 @@ export async function exportProfile(
   }
   const generatedAt = new Date();
   document.generatedAt = generatedAt.toISOString();
-  await tx.manager.query(
-    `INSERT INTO audit_entry (actor, action, target_type, target_id, details, request_id)
-     VALUES ($1, 'profile.export', 'golden_profile', $2, $3::jsonb, $4)`,
-    [tx.actor, end.id, JSON.stringify({ sections: counts }), tx.requestId],
-  );
+  await appendAudit(tx, [
+    auditEntryFor(tx, {
+      action: 'profile.export',
+      targetType: 'golden_profile',
+      targetId: end.id,
+      details: { sections: counts },
+    }),
+  ]);
   return { ok: true, profileId: end.id, generatedAt, document };
 }
