@@ -1,4 +1,3 @@
-import type { EntityManager } from 'typeorm';
 import type { ServiceContext } from '../common/context';
 
 /**
@@ -22,8 +21,13 @@ export interface NewAuditEntry {
   requestId: string | null;
 }
 
+/** Anything that runs a statement: an EntityManager, a DataSource, a pg client adapter. */
+interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
 /** Where an append runs: a transaction (`TxContext` or its manager) or, for an entry of its own, a DataSource. */
-export type AuditWriter = Pick<EntityManager, 'query'> | { manager: Pick<EntityManager, 'query'> };
+export type AuditWriter = Queryable | { manager: Queryable };
 
 /** The caller's scopes as stored: sorted, or null for the process itself. */
 export function scopesOf(ctx: Pick<ServiceContext, 'principal'>): string[] | null {
