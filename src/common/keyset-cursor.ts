@@ -17,3 +17,14 @@ export function decodeKeysetCursor(cursor: string): [micros: string, id: string]
   }
   return [micros, id];
 }
+
+/** Opaque cursor over a bigint sequence number (audit entries): `seq:<n>`, base64url. */
+export function encodeSequenceCursor(seq: string): string {
+  return Buffer.from(`seq:${seq}`).toString('base64url');
+}
+
+export function decodeSequenceCursor(cursor: string): string {
+  const match = /^seq:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new HubError(ErrorCode.BadRequest, 'invalid cursor');
+  return match[1];
+}

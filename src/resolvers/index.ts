@@ -1,4 +1,5 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { AuditResolver } from './audit.resolver';
 import { ChangeFeedResolver } from './change-feed.resolver';
 import { ConflictResolver, ProfileConflictsResolver } from './conflict.resolver';
 import { ConsentResolver, ProfileConsentResolver } from './consent.resolver';
@@ -19,6 +20,7 @@ export const resolvers: NonEmptyArray<Function> = [
   DeadLetterResolver,
   MergeResolver,
   WebhookResolver,
+  AuditResolver,
   ConflictResolver,
   ProfileConflictsResolver,
   PrivacyResolver,
