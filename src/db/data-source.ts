@@ -10,6 +10,8 @@ export interface DataSourceOptions {
   poolSize?: number;
   logging?: LoggerOptions;
   applicationName?: string;
+  /** PostgreSQL cancels a statement of this pool that runs longer (`statement_timeout`); 0 or unset: never. */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -33,6 +35,9 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     logging: options.logging ?? false,
     poolSize: options.poolSize ?? 10,
     applicationName: options.applicationName ?? 'profile-hub',
-    extra: { connectionTimeoutMillis: 5000 },
+    extra: {
+      connectionTimeoutMillis: 5000,
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    },
   });
 }

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { MigrationExecutor, type DataSource } from 'typeorm';
 import type { HubConfig } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { createDataSource } from './data-source';
@@ -16,18 +16,23 @@ export interface Database {
 
 /**
  * Applies pending migrations. Several hub processes may start against one database at once: a session-level
- * advisory lock makes the others wait, and they then find nothing left to run.
+ * advisory lock makes the others wait, and they then find nothing left to run. Waiting and migrating happen on one
+ * connection without the pool's `statement_timeout` (a migration of a large table may take long).
  */
 export async function migrate(dataSource: DataSource, logger?: Logger): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();
+    await runner.query('SET statement_timeout = 0');
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    const executor = new MigrationExecutor(dataSource, runner);
+    executor.transaction = 'each';
+    const applied = await executor.executePendingMigrations();
     for (const migration of applied) logger?.info({ migration: migration.name }, 'migration applied');
     return applied.map((m) => m.name);
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner.query('RESET statement_timeout').catch(() => undefined);
     await runner.release();
   }
 }
@@ -57,7 +62,11 @@ export async function openDatabase(
     url = embedded.url;
     logger.info({ dataDir: embedded.dataDir }, 'embedded PostgreSQL started (DATABASE_URL is unset)');
   }
-  const dataSource = createDataSource({ url, poolSize: config.dbPoolSize });
+  const dataSource = createDataSource({
+    url,
+    poolSize: config.dbPoolSize,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+  });
   try {
     await dataSource.initialize();
     if (options.runMigrations !== false) await migrate(dataSource, logger);

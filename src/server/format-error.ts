@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ErrorCode, HubError } from '../common/hub-error';
+import { ErrorCode, HubError, SqlState, sqlState } from '../common/hub-error';
 import type { Logger } from '../logging/logger';
 
 /** Codes Apollo and graphql-js give to errors the client caused; their messages are safe to show. */
@@ -21,7 +21,12 @@ const CLIENT_CODES = new Set([
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    const unwrapped = unwrapResolverError(error);
+    // A GraphQL error may carry a HubError as its cause: the operation limits (server/hardening) raise them so.
+    const original =
+      unwrapped instanceof GraphQLError && unwrapped.originalError instanceof HubError
+        ? unwrapped.originalError
+        : unwrapped;
     const base = { locations: formatted.locations, path: formatted.path };
     if (original instanceof HubError) {
       return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
@@ -33,6 +38,15 @@ export function createErrorFormatter(logger: Logger) {
     // A GraphQL error raised with no underlying exception (e.g. a subscription topic mismatch) is safe too.
     if (original instanceof GraphQLError && !original.originalError && code === undefined) {
       return { ...base, message: formatted.message, extensions: { code: ErrorCode.BadRequest } };
+    }
+    // statement_timeout (DB_STATEMENT_TIMEOUT_MS) cancelled one of the operation's statements.
+    if (sqlState(original) === SqlState.QueryCanceled) {
+      logger.warn({ err: original, path: formatted.path }, 'a statement of a GraphQL operation was cancelled');
+      return {
+        ...base,
+        message: 'the operation took too long and was cancelled',
+        extensions: { code: ErrorCode.OperationTimeout },
+      };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
     return {
