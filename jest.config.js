@@ -8,10 +8,10 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-    // jose ships ESM only; jest 30 on Node 20 needs it transformed to CommonJS.
-    '^.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } }],
+    // jose and oidc-provider (tests' issuer) ship ESM only; jest 30 on Node 20 needs them transformed to CommonJS.
+    '^.+\\.js$': '<rootDir>/test/support/esm-dependency-transformer.js',
   },
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|oidc-provider)/)'],
   testTimeout: 30000,
   // Two cores here: one worker per core keeps database-heavy files from starving each other.
   maxWorkers: 2,

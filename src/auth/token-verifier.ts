@@ -16,8 +16,6 @@ import type { Principal } from './principal';
 
 /** How long a fetched key set is trusted before it is fetched again (keys rotate). */
 const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
-/** An unknown `kid` refetches the key set, at most this often (so a flood of forged kids cannot hammer the issuer). */
-const JWKS_COOLDOWN_MS = 30_000;
 const JWKS_TIMEOUT_MS = 5_000;
 
 /**
@@ -77,7 +75,8 @@ export class TokenVerifier {
     const jwksUrl = config.jwksUrl ?? (await discoverJwksUri(config.issuer));
     return createRemoteJWKSet(new URL(jwksUrl), {
       cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
-      cooldownDuration: JWKS_COOLDOWN_MS,
+      // An unknown `kid` refetches the set, at most this often (a flood of forged kids cannot hammer the issuer).
+      cooldownDuration: config.jwksCooldownSeconds * 1000,
       timeoutDuration: JWKS_TIMEOUT_MS,
     });
   }

@@ -6,9 +6,11 @@ import { openDatabase } from '../db/database';
 import { EmbeddedDatabaseError } from '../db/embedded-postgres';
 import { createLogger, type Logger } from '../logging/logger';
 import { startHub } from '../server/hub';
+import { registerAuditCommand } from './audit-command';
 import { registerBackfillCommand } from './backfill-command';
 import { registerExportCommand } from './export-command';
 import { registerImportCommand } from './import-command';
+import { registerTokenCommand } from './token-command';
 
 function packageVersion(): string {
   // The same code runs from src/ (tests) and dist/src/ (built), so find package.json by walking up.
@@ -28,9 +30,13 @@ async function serve(): Promise<void> {
   const { config, logger } = setup();
   const hub = await startHub(config, logger);
   logger.info({ url: hub.url }, 'profile-hub is ready');
-  process.stdout.write(
-    `\nprofile-hub is ready: ${hub.url}\n  try: curl -s ${hub.url} -H 'content-type: application/json' -d '{"query":"{ __typename }"}'\n\n`,
-  );
+  const auth =
+    config.auth.mode === 'dev'
+      ? `  auth: dev mode (no AUTH_ISSUER): the hub trusts only its own key in ${config.auth.devKeyFile}\n` +
+        `  get a token: TOKEN=$(npx profile-hub token --scopes profiles:read,pii:read)\n` +
+        `  try: curl -s ${hub.url} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"query":"{ segments { key } }"}'\n`
+      : `  auth: tokens of ${config.auth.issuer} for audience ${config.auth.audience}\n`;
+  process.stdout.write(`\nprofile-hub is ready: ${hub.url}\n${auth}\n`);
   let firstSignalAt = 0;
   const shutdown = (signal: NodeJS.Signals) => {
     // npm forwards the signal it receives, and a terminal's Ctrl-C reaches the whole group too, so one request
@@ -91,6 +97,8 @@ export function buildProgram(): Command {
   registerImportCommand(program);
   registerExportCommand(program);
   registerBackfillCommand(program);
+  registerAuditCommand(program);
+  registerTokenCommand(program);
   return program;
 }
 

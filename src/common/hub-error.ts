@@ -28,6 +28,16 @@ export const ErrorCode = {
   InvalidCountry: 'INVALID_COUNTRY',
   ValueTooLong: 'VALUE_TOO_LONG',
   TooManyRecords: 'TOO_MANY_RECORDS',
+  // GraphQL operation limits (server/hardening)
+  /** An argument outside what the API allows, e.g. `first` above its page cap (`extensions.max`). */
+  BadUserInput: 'BAD_USER_INPUT',
+  QueryTooDeep: 'QUERY_TOO_DEEP',
+  /** Over `GRAPHQL_MAX_COST`: each field costs 1, a paged field's selection counts `first` times. */
+  QueryTooCostly: 'QUERY_TOO_COSTLY',
+  TooManyAliases: 'TOO_MANY_ALIASES',
+  TooManyDirectives: 'TOO_MANY_DIRECTIVES',
+  /** The operation ran past `GRAPHQL_TIMEOUT_MS`, or a statement past `DB_STATEMENT_TIMEOUT_MS`. */
+  OperationTimeout: 'OPERATION_TIMEOUT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -49,6 +49,36 @@ export interface HubConfig {
   privacyHmacKey: string | undefined;
   /** What the scheduled retention job removes and how often it runs: see {@link RetentionConfig}. */
   retention: RetentionConfig;
+  /** Limits on GraphQL operations, over HTTP and WebSocket alike: see {@link GraphQLLimitsConfig}. */
+  graphql: GraphQLLimitsConfig;
+  /**
+   * `DB_STATEMENT_TIMEOUT_MS`, default 60000 (0: none): PostgreSQL cancels any statement of the hub's pool that runs
+   * longer (the largest bulk statements — a segment batch of 100,000 profiles — take seconds).
+   */
+  dbStatementTimeoutMs: number;
+}
+
+/**
+ * Limits on GraphQL operations (HTTP and WebSocket alike); a refused operation gets a coded error and runs nothing.
+ * @example GRAPHQL_MAX_DEPTH=8 GRAPHQL_MAX_COST=5000 GRAPHQL_TIMEOUT_MS=10000
+ */
+export interface GraphQLLimitsConfig {
+  /** `GRAPHQL_MAX_DEPTH`, default 12: nesting of fields (fragments do not add a level), `QUERY_TOO_DEEP`. */
+  maxDepth: number;
+  /** `GRAPHQL_MAX_COST`, default 20000: each field costs 1 and a paged field's selection `first` times, `QUERY_TOO_COSTLY`. */
+  maxCost: number;
+  /** `GRAPHQL_MAX_ALIASES`, default 30: aliased fields per operation, `TOO_MANY_ALIASES`. */
+  maxAliases: number;
+  /** `GRAPHQL_MAX_DIRECTIVES`, default 50: directives per operation, `TOO_MANY_DIRECTIVES`. */
+  maxDirectives: number;
+  /** `GRAPHQL_MAX_TOKENS`, default 20000: tokens in a document (pass bulk input as variables), `GRAPHQL_PARSE_FAILED`. */
+  maxTokens: number;
+  /** `GRAPHQL_TIMEOUT_MS`, default 30000: no resolver starts this long after the operation's first one, `OPERATION_TIMEOUT`. */
+  timeoutMs: number;
+  /** `GRAPHQL_MAX_BODY_BYTES`, default 5242880 (5 MiB): larger `/graphql` request bodies get a 413 `PAYLOAD_TOO_LARGE`. */
+  maxBodyBytes: number;
+  /** `GRAPHQL_INTROSPECTION`, default `true` except in production: schema introspection and "Did you mean …" hints. */
+  introspection: boolean;
 }
 
 /**
@@ -91,11 +121,27 @@ export interface AuthConfig {
   algorithms: string[];
   /** `AUTH_CLOCK_TOLERANCE_SECONDS`, default 30: allowed clock skew for `exp` and `nbf`. */
   clockToleranceSeconds: number;
+  /**
+   * `AUTH_JWKS_COOLDOWN_SECONDS`, default 30: a token signed by a key the cached set lacks (the issuer rotated)
+   * refetches the set, at most this often.
+   */
+  jwksCooldownSeconds: number;
   /** Dev mode: where the hub keeps its generated signing key (`<HUB_DATA_DIR>/dev-signing-key.json`). */
   devKeyFile: string;
 }
 
-const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
 
 function authConfig(env: Env, nodeEnv: NodeEnv, dataDir: string, projectRoot: string): AuthConfig {
   const issuer = optional(env, 'AUTH_ISSUER');
@@ -114,11 +160,12 @@ function authConfig(env: Env, nodeEnv: NodeEnv, dataDir: string, projectRoot: st
     audience: optional(env, 'AUTH_AUDIENCE') ?? 'profile-hub',
     algorithms,
     clockToleranceSeconds: integer(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
+    jwksCooldownSeconds: integer(env, 'AUTH_JWKS_COOLDOWN_SECONDS', 30, 0, 3600),
     devKeyFile: path.join(dataDir, 'dev-signing-key.json'),
   };
   if (issuer === undefined) {
     if (jwksUrl || jwksFile) {
-      throw new ConfigError(jwksUrl ? 'AUTH_JWKS_URL' : 'AUTH_JWKS_FILE', 'needs AUTH_ISSUER (the tokens\' issuer)');
+      throw new ConfigError(jwksUrl ? 'AUTH_JWKS_URL' : 'AUTH_JWKS_FILE', "needs AUTH_ISSUER (the tokens' issuer)");
     }
     if (nodeEnv === 'production') {
       throw new ConfigError(
@@ -255,6 +302,26 @@ function webhookDispatchConfig(env: Env): WebhookDispatchConfig {
   };
 }
 
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(name, `"${raw}" is not allowed; use true or false`);
+  return raw === 'true';
+}
+
+function graphqlLimitsConfig(env: Env, nodeEnv: NodeEnv): GraphQLLimitsConfig {
+  return {
+    maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', 12, 1, 100),
+    maxCost: integer(env, 'GRAPHQL_MAX_COST', 20_000, 1, 100_000_000),
+    maxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', 30, 0, 10_000),
+    maxDirectives: integer(env, 'GRAPHQL_MAX_DIRECTIVES', 50, 0, 10_000),
+    maxTokens: integer(env, 'GRAPHQL_MAX_TOKENS', 20_000, 100, 10_000_000),
+    timeoutMs: integer(env, 'GRAPHQL_TIMEOUT_MS', 30_000, 1, 3_600_000),
+    maxBodyBytes: integer(env, 'GRAPHQL_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    introspection: flag(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+  };
+}
+
 function retentionConfig(env: Env): RetentionConfig {
   return {
     engagementEventDays: integer(env, 'RETENTION_ENGAGEMENT_EVENTS_DAYS', 0, 0, 36_500),
@@ -302,6 +369,8 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+    graphql: graphqlLimitsConfig(env, nodeEnv),
+    dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 60_000, 0, 86_400_000),
     webhooks: webhookDispatchConfig(env),
     privacyHmacKey: privacyHmacKey(env, nodeEnv),
     retention: retentionConfig(env),

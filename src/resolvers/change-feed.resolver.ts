@@ -1,5 +1,6 @@
 import { Scope } from '../auth/principal';
 import { Arg, Authorized, Ctx, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { MAX_CHANGES_PAGE } from '../schema/connection.type';
 import { readChanges, SEGMENT_CHANGE_TYPES, subscribeToChanges } from '../feed/change-feed';
 import type { FeedEvent } from '../feed/read-change-events';
 import { toChangeEvent, toSegmentMembershipChange } from '../schema/change-feed.mapper';
@@ -7,7 +8,6 @@ import { ChangeEventConnection, ChangeEventNode, SegmentMembershipChange } from 
 import type { GraphQLContext } from '../server/context';
 
 /** Most events one `changes` page may ask for. */
-const MAX_CHANGES_PAGE = 1000;
 
 @Resolver()
 export class ChangeFeedResolver {

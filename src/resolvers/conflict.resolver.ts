@@ -36,6 +36,8 @@ function toConflict(view: ConflictView): Conflict {
     profileId: profileGlobalId(view.profileId),
     status: view.status as ConflictStatus,
     candidates: view.candidates.map((c) => ({
+      field: view.field,
+      profileId: profileGlobalId(view.profileId),
       value: c.value,
       source: c.source,
       sourceRecordId: sourceRecordGlobalId(c.sourceRecordId),
@@ -51,7 +53,7 @@ async function pinChanged(ctx: GraphQLContext, profileId: string, field: string)
   const fields = Object.entries(view.lineage)
     .filter(([name]) => name === field || name.startsWith(`${field}.`))
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([name, lineage]) => toGoldenField(name, lineage));
+    .map(([name, lineage]) => toGoldenField(name, lineage, profileGlobalId(view.id)));
   return Object.assign(new AttributePinChanged(), { profile: toProfile(view), fields });
 }
 

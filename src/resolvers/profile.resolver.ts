@@ -89,7 +89,7 @@ export class ProfileResolver {
   @FieldResolver(() => [GoldenField], { description: 'Every golden field with its lineage.' })
   async lineage(@Root() profile: Profile, @Ctx() ctx: GraphQLContext): Promise<GoldenField[]> {
     const view = await ctx.loaders.profile.load(fromGlobalId('Profile', profile.id));
-    return Object.entries(view?.lineage ?? {}).map(([name, lineage]) => toGoldenField(name, lineage));
+    return Object.entries(view?.lineage ?? {}).map(([name, lineage]) => toGoldenField(name, lineage, profile.id));
   }
 
   @FieldResolver(() => GoldenField, { nullable: true, description: 'One golden field with its lineage.' })
@@ -100,7 +100,7 @@ export class ProfileResolver {
   ): Promise<GoldenField | null> {
     const view = await ctx.loaders.profile.load(fromGlobalId('Profile', profile.id));
     const lineage = view?.lineage[name];
-    return lineage ? toGoldenField(name, lineage) : null;
+    return lineage ? toGoldenField(name, lineage, profile.id) : null;
   }
 
   @FieldResolver(() => TimelineConnection, { description: 'Engagement events, newest first.' })

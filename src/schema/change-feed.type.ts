@@ -1,5 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PiiJson } from '../auth/pii-mask';
 import { PageInfo } from './connection.type';
 
 @ObjectType('ChangeEvent', {
@@ -17,6 +18,7 @@ export class ChangeEventNode {
   @Field(() => String, { nullable: true, description: 'The source whose record caused the change.' })
   originSource!: string | null;
   @Field(() => GraphQLJSON, { description: 'What the event carries (raw profile ids inside); by type.' })
+  @PiiJson()
   payload!: Record<string, unknown>;
   @Field() occurredAt!: Date;
 }

@@ -1,5 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { createUnionType, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PiiResolution, PiiValueOf } from '../auth/pii-mask';
 import { PageInfo } from './connection.type';
 import { ActionRefused } from './merge.type';
 import { GoldenField, Profile } from './profile.type';
@@ -16,10 +17,15 @@ registerEnumType(ConflictStatus, {
 
 @ObjectType({ description: 'One value a source holds for a field in conflict, with its lineage.' })
 export class ConflictCandidate {
-  @Field(() => GraphQLJSON, { description: 'The value (for `address`, an object of its parts).' }) value!: unknown;
+  @Field(() => GraphQLJSON, { description: 'The value (for `address`, an object of its parts).' })
+  @PiiValueOf('field')
+  value!: unknown;
   @Field() source!: string;
   @Field(() => ID) sourceRecordId!: string;
   @Field(() => Date, { nullable: true, description: 'When the source set the value.' }) updatedAt!: Date | null;
+  /** The conflict's field and profile (not in the schema): what masking and the audit need. */
+  field?: string;
+  profileId?: string;
 }
 
 @ObjectType({
@@ -39,6 +45,7 @@ export class Conflict {
     description:
       'What settled it: the chosen value or source record and the note, or `{ outcome: converged | superseded }`.',
   })
+  @PiiResolution()
   resolution!: unknown;
   @Field(() => String, { nullable: true, description: 'Who resolved it (`system` when it closed on its own).' })
   resolvedBy!: string | null;

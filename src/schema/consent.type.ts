@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { createUnionType, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { PiiField, PiiJson } from '../auth/pii-mask';
 import { ActionRefused } from './merge.type';
 import { Profile } from './profile.type';
 
@@ -30,6 +31,7 @@ export class Consent {
   @Field() purpose!: string;
   @Field() channel!: string;
   @Field(() => String, { nullable: true, description: "Which email or phone; null for the person's any." })
+  @PiiField('contactPoint')
   contactPoint!: string | null;
   @Field(() => ConsentStatus) status!: ConsentStatus;
   @Field(() => String, { nullable: true }) legalBasis!: string | null;
@@ -45,13 +47,16 @@ export class ConsentStatement {
   @Field(() => ID) id!: string;
   @Field() purpose!: string;
   @Field() channel!: string;
-  @Field(() => String, { nullable: true }) contactPoint!: string | null;
+  @Field(() => String, { nullable: true })
+  @PiiField('contactPoint')
+  contactPoint!: string | null;
   @Field(() => StatementStatus) status!: StatementStatus;
   @Field(() => String, { nullable: true }) legalBasis!: string | null;
   @Field() source!: string;
   @Field({ description: 'When the person stated it.' }) capturedAt!: Date;
   @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
   @Field(() => GraphQLJSONObject, { description: 'Form, IP, text version … as the source reported them.' })
+  @PiiJson()
   evidence!: Record<string, unknown>;
   @Field(() => String, { nullable: true, description: 'Who recorded it through the API.' }) recordedBy!: string | null;
   @Field({ description: 'When the hub recorded it.' }) recordedAt!: Date;

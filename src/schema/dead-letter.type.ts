@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PiiText } from '../auth/pii-mask';
 import { PageInfo } from './connection.type';
 
 export enum DeadLetterStatus {
@@ -28,7 +29,9 @@ export class DeadLetter {
   @Field(() => String, { nullable: true }) source!: string | null;
   @Field({ description: 'graphql, http, webhook, file or amqp.' }) transport!: string;
   @Field() contentType!: string;
-  @Field({ description: 'Exactly what was received.' }) rawPayload!: string;
+  @Field({ description: 'Exactly what was received (masked as a whole without `pii:read`).' })
+  @PiiText()
+  rawPayload!: string;
   @Field(() => Int, { nullable: true, description: 'Position of the record in its request, file line or body.' })
   recordIndex!: number | null;
   @Field() code!: string;

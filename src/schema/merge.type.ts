@@ -1,5 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { createUnionType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PiiJson } from '../auth/pii-mask';
 import { PageInfo } from './connection.type';
 import { ErrorResult } from './error-result.type';
 import { Profile } from './profile.type';
@@ -24,6 +25,7 @@ export class MergeCandidate {
   reason!: string;
   @Field(() => Float, { description: 'Total match weight (log2 scale).' }) score!: number;
   @Field(() => GraphQLJSON, { description: "Each comparison's level and weight, the identifiers, the thresholds." })
+  @PiiJson()
   evidence!: unknown;
   @Field(() => ID) profileAId!: string;
   @Field(() => ID) profileBId!: string;
@@ -56,7 +58,9 @@ export class MergeEvent {
   @Field() actor!: string;
   @Field(() => String, { nullable: true }) reason!: string | null;
   @Field(() => Float, { nullable: true }) score!: number | null;
-  @Field(() => GraphQLJSON) evidence!: unknown;
+  @Field(() => GraphQLJSON)
+  @PiiJson()
+  evidence!: unknown;
   @Field(() => ID) survivorProfileId!: string;
   @Field(() => ID, { nullable: true }) absorbedProfileId!: string | null;
   @Field(() => ID, { nullable: true }) sourceRecordId!: string | null;

@@ -45,8 +45,9 @@ export function toProfile(view: ProfileView): Profile {
   };
 }
 
-export function toGoldenField(name: string, lineage: FieldLineage): GoldenField {
+export function toGoldenField(name: string, lineage: FieldLineage, profileId?: string): GoldenField {
   return {
+    profileId,
     name,
     value: lineage.value,
     source: lineage.source,

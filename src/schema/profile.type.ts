@@ -1,4 +1,5 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PiiField, PiiJson, PiiValueOf } from '../auth/pii-mask';
 import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 
 export enum ProfileStatus {
@@ -24,6 +25,7 @@ export class GoldenField {
   name!: string;
 
   @Field(() => GraphQLJSON, { nullable: true })
+  @PiiValueOf('name')
   value!: unknown;
 
   @Field({ description: 'Source key of the record that supplied the value; `steward` for a value a steward pinned.' })
@@ -46,6 +48,9 @@ export class GoldenField {
 
   @Field({ description: 'True when a steward pinned the value.' })
   pinned!: boolean;
+
+  /** Global id of the profile (not in the schema): for the audit of unmasked reads. */
+  profileId?: string;
 }
 
 @ObjectType({ description: "One system's record of the person, as the source last sent it." })
@@ -58,6 +63,7 @@ export class SourceRecord {
   @Field() deleted!: boolean;
 
   @Field(() => GraphQLJSONObject, { description: 'Canonical attributes as this source holds them.' })
+  @PiiJson()
   attributes!: Record<string, unknown>;
 
   @Field(() => GraphQLJSONObject, { description: 'Per-field source timestamps, keyed by field path.' })
@@ -81,14 +87,34 @@ export class Profile {
   @Field(() => Int, { description: 'Increases by one with every change to the golden values.' })
   version!: number;
 
-  @Field(() => String, { nullable: true }) email!: string | null;
-  @Field(() => String, { nullable: true, description: 'E.164.' }) phone!: string | null;
-  @Field(() => String, { nullable: true }) firstName!: string | null;
-  @Field(() => String, { nullable: true }) lastName!: string | null;
-  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD.' }) birthDate!: string | null;
+  @Field(() => String, { nullable: true })
+  @PiiField('email')
+  email!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'E.164.' })
+  @PiiField('phone')
+  phone!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @PiiField('firstName')
+  firstName!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @PiiField('lastName')
+  lastName!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD.' })
+  @PiiField('birthDate')
+  birthDate!: string | null;
+
   @Field(() => String, { nullable: true }) company!: string | null;
   @Field(() => String, { nullable: true }) jobTitle!: string | null;
-  @Field(() => Address, { nullable: true }) address!: Address | null;
+  @Field(() => Address, {
+    nullable: true,
+    description: 'Without `pii:read`: region and country only, the rest masked.',
+  })
+  @PiiField('address')
+  address!: Address | null;
 
   @Field(() => GraphQLJSONObject, { description: 'Custom attributes, namespaced by source where mapped so.' })
   custom!: Record<string, unknown>;

@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { PiiJson } from '../auth/pii-mask';
 import { PageInfo } from './connection.type';
 
 @ObjectType({ description: 'One engagement event on the profile timeline (email opened, page visited …).' })
@@ -9,7 +10,9 @@ export class TimelineEvent {
   @Field({ description: "The source's own id of the event." }) externalEventId!: string;
   @Field({ description: 'Normalised type, e.g. `email_clicked`, `web_visit`, `form_submitted`.' }) type!: string;
   @Field() occurredAt!: Date;
-  @Field(() => GraphQLJSONObject) properties!: Record<string, unknown>;
+  @Field(() => GraphQLJSONObject)
+  @PiiJson()
+  properties!: Record<string, unknown>;
 }
 
 @ObjectType()

@@ -1,5 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { createUnionType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PiiJson } from '../auth/pii-mask';
 import { PageInfo } from './connection.type';
 import { ActionRefused } from './merge.type';
 
@@ -97,7 +98,9 @@ export class WebhookDelivery {
   @Field(() => Int, { nullable: true, description: 'HTTP status of the last attempt; null when none came back.' })
   lastStatusCode!: number | null;
   @Field(() => String, { nullable: true }) lastError!: string | null;
-  @Field(() => GraphQLJSON, { description: 'The JSON body every attempt sends.' }) requestBody!: unknown;
+  @Field(() => GraphQLJSON, { description: 'The JSON body every attempt sends.' })
+  @PiiJson()
+  requestBody!: unknown;
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true }) deliveredAt!: Date | null;
 }

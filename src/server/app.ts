@@ -5,10 +5,11 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GraphQLError } from 'graphql';
+import { execute, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { DataSource } from 'typeorm';
 import { WebSocketServer } from 'ws';
+import { piiReadAuditPlugin, withPiiReadAudit } from '../audit/pii-read-audit';
 import { AuthError, AuthErrorCode } from '../auth/auth-error';
 import { connectionParamsToken, requireBearerToken } from '../auth/http-auth';
 import type { Principal } from '../auth/principal';
@@ -22,6 +23,7 @@ import { ChangeNotifier, type HubPubSub } from '../feed/change-notifier';
 import type { Logger } from '../logging/logger';
 import type { GraphQLContext } from './context';
 import { createErrorFormatter } from './format-error';
+import { hardenedApolloOptions, prepareWebSocketOperation, withoutSuggestions } from './hardening';
 import { createLoaders } from './loaders';
 import { buildHubSchema } from './schema';
 import { subscribeSharingResults } from './shared-subscription-results';
@@ -54,8 +56,11 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
   const { config, logger, dataSource, pubSub } = runtime;
   const rules = runtime.rules ?? loadRules(config.rulesFile);
   const notifier = new ChangeNotifier(pubSub);
-  const schema = await buildHubSchema(pubSub);
-  const formatError = createErrorFormatter(logger);
+  const schema = await buildHubSchema(pubSub, { operationTimeoutMs: config.graphql.timeoutMs });
+  const hardening = hardenedApolloOptions<GraphQLContext>(config.graphql);
+  const formatError = config.graphql.introspection
+    ? createErrorFormatter(logger)
+    : withoutSuggestions(createErrorFormatter(logger));
   let stopping = false;
 
   const app = express();
@@ -76,6 +81,7 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
     notifier,
     settings,
     loaders: createLoaders(dataSource),
+    piiReads: new Set(),
   });
 
   // WebSocket connections: the token arrives in `connection_init`; a bad one closes the socket with 4403 and the
@@ -86,7 +92,9 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
   const wsCleanup = useServer<Record<string, unknown>, { requestId?: string }>(
     {
       schema,
-      subscribe: subscribeSharingResults,
+      // Reads of unmasked personal data are audited per operation (src/audit/pii-read-audit.ts).
+      execute: withPiiReadAudit(execute),
+      subscribe: withPiiReadAudit(subscribeSharingResults),
       onConnect: async (ctx) => {
         const token = connectionParamsToken(ctx.connectionParams);
         try {
@@ -108,7 +116,7 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
         }
       },
       onClose: (ctx) => clearTimeout(wsPrincipals.get(ctx)?.expiryTimer),
-      onSubscribe: (ctx) => {
+      onSubscribe: (ctx, _id, payload) => {
         const expiresAt = wsPrincipals.get(ctx)?.principal.expiresAt;
         if (expiresAt && expiresAt.getTime() <= Date.now()) {
           return [
@@ -117,7 +125,8 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
             }),
           ];
         }
-        return undefined;
+        // The same limits as HTTP operations; a refused one gets an error message, the socket stays open.
+        return prepareWebSocketOperation(schema, payload, config.graphql);
       },
       context: (ctx) => {
         const requestId = randomUUID();
@@ -139,9 +148,8 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     formatError,
-    includeStacktraceInErrorResponses: false,
-    introspection: config.nodeEnv !== 'production',
-    csrfPrevention: true,
+    // Limits, no batching, CSRF prevention, no stack traces, introspection and suggestions as configured.
+    ...hardening,
     // The hub owns shutdown order (HTTP, WebSockets, pool, database); Apollo must not race it on signals.
     stopOnTerminationSignals: false,
     logger: {
@@ -151,7 +159,9 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
       error: (m) => logger.error(m),
     },
     plugins: [
+      ...hardening.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
+      piiReadAuditPlugin(),
       { serverWillStart: async () => ({ drainServer: async () => wsCleanup.dispose() }) },
     ],
   });
@@ -201,7 +211,7 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
   app.use(
     '/graphql',
     authenticate,
-    express.json({ limit: '5mb' }),
+    express.json({ limit: config.graphql.maxBodyBytes }),
     expressMiddleware(apollo, {
       context: async ({ res }) =>
         makeContext(res.locals.requestId, res.locals.logger, res.locals.principal as Principal),

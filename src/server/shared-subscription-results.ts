@@ -31,8 +31,16 @@ export async function subscribeSharingResults(
     (d): d is OperationDefinitionNode =>
       d.kind === 'OperationDefinition' && (!args.operationName || d.name?.value === args.operationName),
   );
-  const actor = (args.contextValue as { actor?: string } | undefined)?.actor ?? '';
-  const key = JSON.stringify([actor, args.operationName ?? null, print(args.document), args.variableValues ?? {}]);
+  const context = args.contextValue as { actor?: string; principal?: { scopes: ReadonlySet<string> } } | undefined;
+  // The same caller with the same scopes sees the same results (masking depends on `pii:read`).
+  const scopes = [...(context?.principal?.scopes ?? [])].sort().join(' ');
+  const key = JSON.stringify([
+    context?.actor ?? '',
+    scopes,
+    args.operationName ?? null,
+    print(args.document),
+    args.variableValues ?? {},
+  ]);
   const run = (event: unknown): Result => execute({ ...args, rootValue: event });
   const resultFor = (event: unknown): Result => {
     if (typeof event !== 'object' || event === null || !operation) return run(event);

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { decodeJwt } from 'jose';
 import { systemContext } from '../../src/common/context';
 import { ChangeNotifier, createHubPubSub } from '../../src/feed/change-notifier';
 import { ingestBatch } from '../../src/ingest/ingest-batch';
@@ -33,6 +36,34 @@ describe('the profile-hub command', () => {
     const result = cli(['serv']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/unknown command 'serv'/);
+  });
+
+  it('prints dev tokens only in dev mode, with scopes it knows', () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hub-token-'));
+    try {
+      const env = { HUB_DATA_DIR: dataDir, NODE_ENV: 'development' };
+      const token = cli(['token', '--scopes', 'profiles:read,ingest:hubspot', '--ttl', '15m'], env);
+      expect(token.code).toBe(0);
+      const claims = decodeJwt(token.stdout.trim());
+      expect(claims).toMatchObject({
+        scope: 'profiles:read ingest:hubspot',
+        iss: 'urn:profile-hub:dev',
+        aud: 'profile-hub',
+      });
+      expect(claims.exp! - claims.iat!).toBe(900);
+      // The key is the owner's alone.
+      expect(statSync(path.join(dataDir, 'dev-signing-key.json')).mode & 0o077).toBe(0);
+      const unknown = cli(['token', '--scopes', 'everything'], env);
+      expect([unknown.code, unknown.stderr]).toEqual([
+        1,
+        expect.stringMatching(/"everything" is not a scope the hub knows/),
+      ]);
+      const withIssuer = cli(['token'], { ...env, AUTH_ISSUER: 'https://id.example.com' });
+      expect([withIssuer.code, withIssuer.stdout]).toEqual([1, '']);
+      expect(withIssuer.stderr).toMatch(/dev mode only/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   describe('export against DATABASE_URL', () => {

@@ -1,8 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { testToken } from '../support/test-auth';
 import { graphql } from '../support/test-hub';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -48,6 +50,16 @@ function serve(dataDir: string): Promise<Started> {
   });
 }
 
+/** A token as a newcomer gets one in dev mode: `profile-hub token` on the same data directory. */
+async function devToken(dataDir: string, scopes: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [path.join(ROOT, 'bin/profile-hub.js'), 'token', '--scopes', scopes],
+    { cwd: ROOT, env: { ...process.env, HUB_DATA_DIR: dataDir, NODE_ENV: 'development', DATABASE_URL: '' } },
+  );
+  return stdout.trim();
+}
+
 function exitOf(child: ChildProcess): Promise<{ code: number | null; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, ms: Date.now() - started })));
@@ -59,7 +71,13 @@ describe('profile-hub serve as a process (embedded PostgreSQL, graceful shutdown
 
   it('starts on the embedded database, closes WebSockets with 1001 and exits 0 on SIGTERM, and keeps data across restarts', async () => {
     const first = await serve(dataDir);
-    expect((await graphql(first.url, '{ __typename }')).data).toEqual({ __typename: 'Query' });
+    // Dev mode: the hub trusts its own key only. `profile-hub token` signs with it; another issuer's token is refused.
+    expect(first.output()).toContain('npx profile-hub token --scopes');
+    const token = await devToken(dataDir, 'profiles:read,pii:read,ingest:hubspot');
+    expect((await graphql(first.url, '{ __typename }', {}, { token })).data).toEqual({ __typename: 'Query' });
+    const foreign = await graphql(first.url, '{ __typename }', {}, { token: await testToken() });
+    expect([foreign.status, foreign.errors?.[0]?.extensions?.code]).toEqual([401, 'TOKEN_KEY_UNKNOWN']);
+    expect((await graphql(first.url, '{ __typename }', {}, { token: null })).status).toBe(401);
     const ingested = await graphql(
       first.url,
       `
@@ -73,13 +91,17 @@ describe('profile-hub serve as a process (embedded PostgreSQL, graceful shutdown
           }
         }
       `,
+      {},
+      { token },
     );
     const profileId = ingested.data!.ingest.results[0].profileId;
     expect(profileId).toBeTruthy();
 
     const socket = new WebSocket(first.url.replace('http', 'ws'), 'graphql-transport-ws');
     await new Promise<void>((resolve, reject) => {
-      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+      socket.on('open', () =>
+        socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
+      );
       socket.on('message', (data) => JSON.parse(String(data)).type === 'connection_ack' && resolve());
       socket.on('error', reject);
     });
@@ -96,7 +118,13 @@ describe('profile-hub serve as a process (embedded PostgreSQL, graceful shutdown
 
     const second = await serve(dataDir);
     try {
-      const again = await graphql(second.url, 'query($id: ID!) { profile(id: $id) { email } }', { id: profileId });
+      // The key survives restarts: the same token still works.
+      const again = await graphql(
+        second.url,
+        'query($id: ID!) { profile(id: $id) { email } }',
+        { id: profileId },
+        { token },
+      );
       expect(again.data!.profile).toEqual({ email: 'keep@example.com' });
     } finally {
       const stopped = exitOf(second.child);
@@ -112,7 +140,8 @@ describe('profile-hub serve as a process (embedded PostgreSQL, graceful shutdown
     await gone;
     const next = await serve(dataDir);
     try {
-      expect((await graphql(next.url, '{ __typename }')).data).toEqual({ __typename: 'Query' });
+      const token = await devToken(dataDir, 'profiles:read');
+      expect((await graphql(next.url, '{ __typename }', {}, { token })).data).toEqual({ __typename: 'Query' });
       expect(next.output()).toContain('stopping an orphaned embedded PostgreSQL');
     } finally {
       const stopped = exitOf(next.child);

@@ -141,7 +141,7 @@ describe('identity resolution through the real pipeline', () => {
     expect(followed.mergeHistory[0]).toMatchObject({
       kind: 'merge',
       absorbedProfileId: byPhone.profileId,
-      actor: 'anonymous',
+      actor: 'test-client',
     });
     expect(JSON.stringify(followed.mergeHistory[0].evidence)).toMatch(/phone|email/);
     const events = await hub.db.dataSource.query(
