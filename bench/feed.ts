@@ -15,6 +15,8 @@ import { ephemeralDataDir, startEmbeddedPostgres } from '../src/db/embedded-post
 import { ChangeNotifier, createHubPubSub } from '../src/feed/change-notifier';
 import { ingestBatch } from '../src/ingest/ingest-batch';
 import { createLogger } from '../src/logging/logger';
+import { loadOrCreateDevKey, signDevToken } from '../src/auth/dev-signing-key';
+import { loadConfig } from '../src/config/config';
 
 /**
  * `npm run bench:feed -- [--subscribers 1000] [--events 200] [--rate 10] [--burst 300] [--burst-batch 10] [--profiles 200] [--json]`
@@ -68,7 +70,8 @@ function cpuMs(pid: number | undefined): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function startHubProcess(databaseUrl: string): Promise<{ wsUrl: string; child: ChildProcess }> {
+async function startHubProcess(databaseUrl: string): Promise<{ wsUrl: string; child: ChildProcess; token: string }> {
+  const hubDataDir = await ephemeralDataDir('profile-hub-bench-feed-hub-');
   const child = spawn(
     process.execPath,
     [
@@ -84,6 +87,7 @@ async function startHubProcess(databaseUrl: string): Promise<{ wsUrl: string; ch
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         NODE_ENV: 'test',
+        HUB_DATA_DIR: hubDataDir,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -103,7 +107,14 @@ async function startHubProcess(databaseUrl: string): Promise<{ wsUrl: string; ch
     child.stderr!.on('data', read);
     child.once('exit', (code) => reject(new Error(`the hub exited (${code}): ${output}`)));
   });
-  return { wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, child };
+  // Dev mode: the hub trusts the key in its data folder; subscribers get a token signed with it.
+  const auth = loadConfig({ HUB_DATA_DIR: hubDataDir, NODE_ENV: 'test' }).auth;
+  const token = await signDevToken(auth, await loadOrCreateDevKey(auth), {
+    scopes: ['profiles:read', 'pii:read'],
+    subject: 'bench-feed',
+    ttlSeconds: 7 * 86400,
+  });
+  return { wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, child, token };
 }
 
 async function main(options: Options): Promise<void> {
@@ -161,7 +172,13 @@ async function main(options: Options): Promise<void> {
     let burstReceived = 0;
     let lastBurstArrival = 0;
     for (let s = 0; s < options.subscribers; s++) {
-      const client = createClient({ url: started.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+      const client = createClient({
+        url: started.wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: false,
+        connectionParams: { authorization: `Bearer ${started.token}` },
+      });
       clients.push(client);
       client.subscribe(
         { query: `subscription { changes(types: ["profile.updated"]) { id cursor payload } }` },
