@@ -5,6 +5,7 @@ import { SurnameStatistics1798000300000 } from './1798000300000-SurnameStatistic
 import { WebhookDispatch1798000500000 } from './1798000500000-WebhookDispatch';
 import { Privacy1798000800000 } from './1798000800000-Privacy';
 import { AuditChain1798000900000 } from './1798000900000-AuditChain';
+import { ProfileSearch1798001000000 } from './1798001000000-ProfileSearch';
 
 /** Every migration, oldest first. `createDataSource` registers them; add new ones at the end. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   WebhookDispatch1798000500000,
   Privacy1798000800000,
   AuditChain1798000900000,
+  ProfileSearch1798001000000,
 ];

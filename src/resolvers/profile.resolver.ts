@@ -7,7 +7,8 @@ import { fromGlobalId, toGlobalId } from '../common/global-id';
 import { MergeEvent } from '../schema/merge.type';
 import { findProfileIdByIdentifier, findSourceRecord } from '../identity/queries/profile-reads';
 import { normaliseIdentifier } from '../ingest/canonical-record';
-import { GoldenField, Profile, SourceRecord } from '../schema/profile.type';
+import { GoldenField, Profile, ProfileConnection, ProfileFilter, SourceRecord } from '../schema/profile.type';
+import { searchProfiles } from '../identity/queries/profile-search';
 import {
   profileGlobalId,
   sourceRecordGlobalId,
@@ -52,6 +53,29 @@ export class ProfileResolver {
     const id = await findProfileIdByIdentifier(ctx.dataSource, type, normalised);
     const view = id ? await ctx.loaders.profile.load(id) : null;
     return view ? toProfile(view) : null;
+  }
+
+  @Authorized(Scope.ProfilesRead)
+  @Query(() => ProfileConnection, {
+    description: 'Active profiles found by email, phone or name, by last name then first name.',
+  })
+  async profiles(
+    @Arg('filter', () => ProfileFilter) filter: ProfileFilter,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ProfileConnection> {
+    const page = await searchProfiles(ctx.dataSource, {
+      search: filter.search,
+      first: clampFirst(first, 20),
+      after,
+      phoneRegion: ctx.settings?.phoneRegion,
+    });
+    const views = await ctx.loaders.profile.loadMany(page.ids);
+    const edges = views.flatMap((view, i) =>
+      view && !(view instanceof Error) ? [{ cursor: page.cursors[i], node: toProfile(view) }] : [],
+    );
+    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null } };
   }
 
   @Authorized(Scope.ProfilesRead)

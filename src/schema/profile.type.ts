@@ -1,4 +1,5 @@
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageInfo } from './connection.type';
 import { PiiField, PiiJson, PiiValueOf } from '../auth/pii-mask';
 import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 
@@ -123,4 +124,25 @@ export class Profile {
   @Field(() => String, { nullable: true }) lifecycleStage!: string | null;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
+}
+
+@InputType({ description: 'What `profiles` looks for.' })
+export class ProfileFilter {
+  @Field({
+    description:
+      'An email or phone number (normalised as on ingest), or the beginning of a first or last name — two words match first and last name in either order. At least two characters.',
+  })
+  search!: string;
+}
+
+@ObjectType()
+export class ProfileEdge {
+  @Field() cursor!: string;
+  @Field(() => Profile) node!: Profile;
+}
+
+@ObjectType({ description: 'A page of profiles.' })
+export class ProfileConnection {
+  @Field(() => [ProfileEdge]) edges!: ProfileEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
 }

@@ -25,6 +25,7 @@ import { graphql, startTestHub, type TestHub } from '../support/test-hub';
 const REQUIRED_SCOPE: Record<string, string> = {
   'Query.profile': 'profiles:read',
   'Query.profileByIdentifier': 'profiles:read',
+  'Query.profiles': 'profiles:read',
   'Query.sourceRecord': 'profiles:read',
   'Query.segment': 'profiles:read',
   'Query.segments': 'profiles:read',

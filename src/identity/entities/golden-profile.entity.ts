@@ -50,6 +50,8 @@ const decimal: ValueTransformer = {
 @Index('ix_golden_profile_updated_at', ['updatedAt'])
 @Index('ix_golden_profile_email_lower', { synchronize: false })
 @Index('ix_golden_profile_name_lower', { synchronize: false })
+@Index('ix_golden_profile_last_name_prefix', { synchronize: false })
+@Index('ix_golden_profile_first_name_prefix', { synchronize: false })
 export class GoldenProfile {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_golden_profile' })
   id!: string;
