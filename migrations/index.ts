@@ -6,6 +6,7 @@ import { WebhookDispatch1798000500000 } from './1798000500000-WebhookDispatch';
 import { Privacy1798000800000 } from './1798000800000-Privacy';
 import { AuditChain1798000900000 } from './1798000900000-AuditChain';
 import { ProfileSearch1798001000000 } from './1798001000000-ProfileSearch';
+import { SegmentChanges1798001100000 } from './1798001100000-SegmentChanges';
 
 /** Every migration, oldest first. `createDataSource` registers them; add new ones at the end. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   Privacy1798000800000,
   AuditChain1798000900000,
   ProfileSearch1798001000000,
+  SegmentChanges1798001100000,
 ];

@@ -73,6 +73,37 @@ async function feedHorizon(manager: EntityManager): Promise<bigint> {
  *   let cursor = null;
  *   for (;;) { const page = await readChangeEvents(manager, { after: cursor, limit: 500 }); …; cursor = page.cursor; }
  */
+function toFeedEvent(row: Record<string, unknown>): FeedEvent {
+  return {
+    id: row.id as string,
+    type: row.type as string,
+    profileId: row.profile_id as string | null,
+    segmentKey: row.segment_key as string | null,
+    originSource: row.origin_source as string | null,
+    payload: row.payload as Record<string, unknown>,
+    occurredAt: row.occurred_at as Date,
+    cursor: encodeFeedCursor({ txid: BigInt(row.txid as string), position: BigInt(row.position as string) }),
+  };
+}
+
+/** The latest entries into and exits from one segment, newest first (for a look back; the feed goes forward). */
+export async function recentSegmentChanges(
+  manager: EntityManager,
+  segmentKey: string,
+  limit: number,
+): Promise<FeedEvent[]> {
+  const rows: Record<string, unknown>[] = await manager.query(
+    `SELECT txid::text AS txid, position::text AS position, id, type, profile_id, segment_key, origin_source,
+            payload, occurred_at
+       FROM change_event
+      WHERE segment_key = $1 AND type IN ('segment.entered', 'segment.exited')
+      ORDER BY txid DESC, position DESC
+      LIMIT $2`,
+    [segmentKey, limit],
+  );
+  return rows.map(toFeedEvent);
+}
+
 export async function readChangeEvents(
   manager: EntityManager,
   options: { after: string | null; limit: number; types?: readonly string[] | null },
@@ -93,16 +124,7 @@ export async function readChangeEvents(
       LIMIT $5`,
     [String(after.txid), String(after.position), String(horizon), types, limit],
   );
-  const events = rows.map((row): FeedEvent => ({
-    id: row.id as string,
-    type: row.type as string,
-    profileId: row.profile_id as string | null,
-    segmentKey: row.segment_key as string | null,
-    originSource: row.origin_source as string | null,
-    payload: row.payload as Record<string, unknown>,
-    occurredAt: row.occurred_at as Date,
-    cursor: encodeFeedCursor({ txid: BigInt(row.txid as string), position: BigInt(row.position as string) }),
-  }));
+  const events = rows.map(toFeedEvent);
   const hasMore = rows.length === limit;
   const last = rows[rows.length - 1];
   const reached = hasMore

@@ -7,8 +7,6 @@ import { toChangeEvent, toSegmentMembershipChange } from '../schema/change-feed.
 import { ChangeEventConnection, ChangeEventNode, SegmentMembershipChange } from '../schema/change-feed.type';
 import type { GraphQLContext } from '../server/context';
 
-/** Most events one `changes` page may ask for. */
-
 @Resolver()
 export class ChangeFeedResolver {
   @Authorized(Scope.ProfilesRead)

@@ -1,6 +1,9 @@
 import { Scope } from '../auth/principal';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { recentSegmentChanges } from '../feed/read-change-events';
+import { toSegmentMembershipChange } from '../schema/change-feed.mapper';
+import { SegmentMembershipChange } from '../schema/change-feed.type';
 import { inTransaction } from '../common/context';
 import { fromGlobalId, toGlobalId } from '../common/global-id';
 import {
@@ -47,6 +50,18 @@ export class SegmentResolver {
   @FieldResolver(() => Int, { description: 'How many profiles are members now.' })
   async size(@Root() segment: Segment, @Ctx() ctx: GraphQLContext): Promise<number> {
     return segmentSize(ctx.dataSource, fromGlobalId('Segment', segment.id));
+  }
+
+  @FieldResolver(() => [SegmentMembershipChange], {
+    description: 'The latest entries and exits, newest first (follow them live with `segmentMembershipChanged`).',
+  })
+  async recentChanges(
+    @Root() segment: Segment,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
+  ): Promise<SegmentMembershipChange[]> {
+    const events = await recentSegmentChanges(ctx.dataSource.manager, segment.key, clampFirst(first, 20));
+    return events.map(toSegmentMembershipChange);
   }
 
   @FieldResolver(() => SegmentMemberConnection, { description: 'Members, a page at a time.' })

@@ -1,4 +1,4 @@
-import { graphql, startTestHub, type TestHub } from '../support/test-hub';
+import { graphql, startTestHub, type GraphQLResponse, type TestHub } from '../support/test-hub';
 
 const SEARCH = `query($search: String!, $first: Int, $after: String) {
   profiles(filter: { search: $search }, first: $first, after: $after) {
@@ -61,8 +61,15 @@ describe('profiles(filter: { search }): find a person by email, phone or name', 
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const result = await graphql(hub.url, SEARCH, { search: 'an', first: 1, after });
-      const connection = result.data!.profiles;
+      const result: GraphQLResponse<Record<string, any>> = await graphql(hub.url, SEARCH, {
+        search: 'an',
+        first: 1,
+        after,
+      });
+      const connection: {
+        edges: { node: { lastName: string } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      } = result.data!.profiles;
       seen.push(...connection.edges.map((e: { node: { lastName: string } }) => e.node.lastName));
       if (!connection.pageInfo.hasNextPage) break;
       after = connection.pageInfo.endCursor;

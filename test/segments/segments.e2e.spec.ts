@@ -95,6 +95,15 @@ describe('segments through the real hub', () => {
     const s = await segment('polish-ctos');
     expect(s.size).toBe(1);
     expect(s.members.edges.map((e: any) => e.node.email)).toEqual(['de1@example.com']);
+    // What a steward sees looking back: the latest entries and exits first.
+    const recent = await graphql(
+      hub.url,
+      `query { segment(key: "polish-ctos") { recentChanges(first: 2) { type profileId } } }`,
+    );
+    expect(recent.data!.segment.recentChanges).toEqual([
+      { type: 'EXITED', profileId: pl.profileId },
+      { type: 'ENTERED', profileId: de.profileId },
+    ]);
 
     // A new version recomputes: whoever no longer matches exits.
     const v2 = await define('polish-ctos', { field: 'address.country', op: 'eq', value: 'PL' });

@@ -31,6 +31,7 @@ import { Column, Entity, Generated, Index, PrimaryGeneratedColumn, Unique } from
 @Index('ix_change_event_profile_id_position', ['profileId', 'position'])
 @Index('ix_change_event_type_position', ['type', 'position'])
 @Index('ix_change_event_unredacted_occurred_at', ['occurredAt'], { where: 'redacted_at IS NULL' })
+@Index('ix_change_event_segment_key_cursor', ['segmentKey', 'txid', 'position'], { where: 'segment_key IS NOT NULL' })
 export class ChangeEvent {
   /** Insert order (identity). Meaningful only together with `txid`; see the class comment. */
   @PrimaryGeneratedColumn('identity', {
