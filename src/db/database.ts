@@ -2,7 +2,7 @@ import { MigrationExecutor, type DataSource } from 'typeorm';
 import type { HubConfig } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { createDataSource } from './data-source';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
+import { runningEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
 
 /** Any constant will do; every hub process on one database agrees on it, so only one migrates at a time. */
 const MIGRATION_LOCK_KEY = 7_240_501_001;
@@ -48,15 +48,20 @@ export async function isReady(dataSource: DataSource): Promise<boolean> {
 
 /**
  * Connects to `DATABASE_URL`, or starts the embedded PostgreSQL under `HUB_DATA_DIR` when it is unset, and
- * applies migrations unless told not to.
+ * applies migrations unless told not to. With `attach`, an embedded database a running hub already serves
+ * from `HUB_DATA_DIR` is used instead of failing as "in use" (commands run beside `serve`, e.g. `demo`).
  */
 export async function openDatabase(
   config: HubConfig,
   logger: Logger,
-  options: { runMigrations?: boolean } = {},
+  options: { runMigrations?: boolean; attach?: boolean } = {},
 ): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
+  if (!url && options.attach) {
+    embedded = await runningEmbeddedPostgres({ dataDir: config.dataDir, logger });
+    url = embedded?.url;
+  }
   if (!url) {
     embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
     url = embedded.url;

@@ -16,6 +16,8 @@ export interface EmbeddedDatabase {
   /** URL of the cluster's maintenance database (for CREATE/DROP DATABASE). */
   adminUrl: string;
   dataDir: string;
+  /** True when another process runs this database and `stop()` leaves it running (`runningEmbeddedPostgres`). */
+  attached?: boolean;
   stop(): Promise<void>;
 }
 
@@ -260,6 +262,47 @@ async function stopOrphanedPostmaster(clusterDir: string, logger?: Logger): Prom
   ) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * The embedded PostgreSQL that another process — a running `profile-hub serve` — already runs on `dataDir`, or
+ * undefined when none answers. Found through the cluster's `postmaster.pid` (its pid, port and state) and reached
+ * with the password kept beside the cluster, so that commands like `demo` work while the hub runs. `stop()` only
+ * lets go of it: the database belongs to the process that started it.
+ */
+export async function runningEmbeddedPostgres(
+  options: Pick<EmbeddedOptions, 'dataDir' | 'database' | 'logger'>,
+): Promise<EmbeddedDatabase | undefined> {
+  // As root the cluster may live under /var/tmp instead (see `reachable`): look where it actually is.
+  const dir =
+    isRoot() && !(await othersCanReach(options.dataDir))
+      ? path.join('/var/tmp', `profile-hub-data-${shortHash(path.resolve(options.dataDir))}`)
+      : options.dataDir;
+  const clusterDir = path.join(dir, 'pg');
+  const pidText = await fs.readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => '');
+  // Lines: pid, data folder, start time, port, socket folder, listen address, shared memory key, state.
+  const [pidLine, , , portLine, , , , state] = pidText.split('\n').map((line) => line.trim());
+  const port = Number(portLine);
+  if (!(Number(pidLine) > 0) || !Number.isInteger(port) || port <= 0 || state !== 'ready') return undefined;
+  const password = await fs.readFile(path.join(dir, 'pg-password'), 'utf8').then(
+    (text) => text.trim(),
+    () => undefined,
+  );
+  if (!password) return undefined;
+  const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  const url = `${base}/${options.database ?? 'profile_hub'}`;
+  // A stale pid file (after a crash) names a port nobody answers on: only a real answer counts.
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  options.logger?.info({ dataDir: clusterDir, port }, 'using the embedded PostgreSQL of the running hub');
+  return { url, adminUrl: `${base}/postgres`, dataDir: clusterDir, attached: true, stop: async () => undefined };
 }
 
 /**
