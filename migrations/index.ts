@@ -7,6 +7,7 @@ import { Privacy1798000800000 } from './1798000800000-Privacy';
 import { AuditChain1798000900000 } from './1798000900000-AuditChain';
 import { ProfileSearch1798001000000 } from './1798001000000-ProfileSearch';
 import { SegmentChanges1798001100000 } from './1798001100000-SegmentChanges';
+import { FeedTxidOffset1798001500000 } from './1798001500000-FeedTxidOffset';
 
 /** Every migration, oldest first. `createDataSource` registers them; add new ones at the end. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   AuditChain1798000900000,
   ProfileSearch1798001000000,
   SegmentChanges1798001100000,
+  FeedTxidOffset1798001500000,
 ];

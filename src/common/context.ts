@@ -7,6 +7,7 @@ import type { SurvivorshipSettings } from '../identity/survivorship/survivorship
 import type { ConsentSettings } from '../consent/consent-settings';
 import type { ScoringSettings } from '../segments/lead-scoring';
 import type { Principal } from '../auth/principal';
+import type { HubMetrics } from '../metrics/hub-metrics';
 
 /**
  * What every service function receives first: who acts, for which request, and where to log. The edge
@@ -25,6 +26,8 @@ export interface ServiceContext {
   notifier: ChangeNotifier;
   /** Deployment settings the services need (from the environment and the rules file). */
   settings?: HubSettings;
+  /** The hub process's metrics (`/metrics`); absent in the CLI. Count committed work only (`afterCommit`). */
+  metrics?: HubMetrics;
 }
 
 /** The part of the configuration that services read. */

@@ -61,6 +61,7 @@ describe('loadConfig', () => {
     ['AMQP_URL', 'http://broker', /AMQP_URL: uses "http:"/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: "loud" is not allowed/],
     ['PRIVACY_HMAC_KEY', 'short-secret', /PRIVACY_HMAC_KEY: is too short/],
+    ['METRICS_TOKEN', 'scrape-me', /METRICS_TOKEN: is too weak/],
     ['AUTH_ALGORITHMS', 'RS256,HS256', /AUTH_ALGORITHMS: "HS256" is not allowed; use asymmetric algorithms only/],
     ['AUTH_ALGORITHMS', 'none', /AUTH_ALGORITHMS: "none" is not allowed/],
     ['AUTH_JWKS_URL', 'https://id.example.com/jwks', /AUTH_JWKS_URL: needs AUTH_ISSUER/],

@@ -56,6 +56,16 @@ export interface HubConfig {
    * longer (the largest bulk statements — a segment batch of 100,000 profiles — take seconds).
    */
   dbStatementTimeoutMs: number;
+  /**
+   * `METRICS_TOKEN`: a static bearer token (16+ characters) that may read `/metrics` — what a Prometheus scraper
+   * sends. Unset: only access tokens with the `admin` scope may. Never logged.
+   */
+  metricsToken: string | undefined;
+  /**
+   * `PG_BIN_DIR`: the folder with `pg_dump` and `pg_restore` for `profile-hub backup` / `restore`; unset: found on
+   * `PATH` or in `/usr/lib/postgresql/<version>/bin`.
+   */
+  pgBinDir: string | undefined;
 }
 
 /**
@@ -344,6 +354,15 @@ function privacyHmacKey(env: Env, nodeEnv: NodeEnv): string | undefined {
   return key;
 }
 
+function metricsToken(env: Env): string | undefined {
+  const token = optional(env, 'METRICS_TOKEN');
+  // The value itself never goes into a message.
+  if (token !== undefined && (token.length < 16 || /\s/.test(token))) {
+    throw new ConfigError('METRICS_TOKEN', 'is too weak; use a random secret of 16+ characters without spaces');
+  }
+  return token;
+}
+
 /** Reads and validates the configuration; throws {@link ConfigError} naming the first bad variable. */
 export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): HubConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
@@ -375,5 +394,7 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     privacyHmacKey: privacyHmacKey(env, nodeEnv),
     retention: retentionConfig(env),
     auth: authConfig(env, nodeEnv, dataDir, projectRoot),
+    metricsToken: metricsToken(env),
+    pgBinDir: optional(env, 'PG_BIN_DIR') ? path.resolve(projectRoot, optional(env, 'PG_BIN_DIR')!) : undefined,
   };
 }

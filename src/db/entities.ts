@@ -4,6 +4,7 @@ import { ConsentStatement } from '../consent/entities/consent-statement.entity';
 import { EngagementEvent } from '../engagement/entities/engagement-event.entity';
 import { ChangeEvent } from '../feed/entities/change-event.entity';
 import { FeedCheckpoint } from '../feed/entities/feed-checkpoint.entity';
+import { FeedTxidOffset } from '../feed/entities/feed-txid-offset.entity';
 import { BlockingKey } from '../identity/entities/blocking-key.entity';
 import { Conflict } from '../identity/entities/conflict.entity';
 import { DoNotMergePair } from '../identity/entities/do-not-merge-pair.entity';
@@ -35,6 +36,7 @@ export {
   DoNotMergePair,
   EngagementEvent,
   FeedCheckpoint,
+  FeedTxidOffset,
   GoldenProfile,
   Identifier,
   MergeCandidate,
@@ -80,6 +82,7 @@ export const entities = [
   // feed
   ChangeEvent,
   FeedCheckpoint,
+  FeedTxidOffset,
   // ingest
   DeadLetter,
   ProcessedEvent,

@@ -106,6 +106,11 @@ export class FeedFanout {
     };
   }
 
+  /** Where the shared reader is while it runs (metrics: how far behind the newest event it is). */
+  get position(): FeedPosition | undefined {
+    return this.head;
+  }
+
   /** Live followers right now (tests, benchmark). */
   get liveFollowers(): number {
     return this.live.size;

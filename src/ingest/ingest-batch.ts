@@ -47,17 +47,23 @@ function ingestAuditEntry(ctx: ServiceContext, batch: IngestBatch, outcomes: Ing
  * Acknowledge to the sender only after this resolves.
  */
 export async function ingestBatch(ctx: ServiceContext, batch: IngestBatch, attempts = 5): Promise<IngestOutcome[]> {
+  const startedAt = process.hrtime.bigint();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await inTransaction(ctx, async (tx) => {
+      const committed = await inTransaction(ctx, async (tx) => {
         const outcomes = await ingestRecords(tx, batch);
         // Last: the audit append holds the chain's lock until this transaction commits.
         if (batch.audited !== false) await appendAudit(tx, [ingestAuditEntry(tx, batch, outcomes)]);
         return outcomes;
       });
+      ctx.metrics?.recordIngest(batch, committed, startedAt);
+      return committed;
     } catch (error) {
       const state = sqlState(error);
-      if (!state || !RETRYABLE.has(state) || attempt >= attempts) throw error;
+      if (!state || !RETRYABLE.has(state) || attempt >= attempts) {
+        ctx.metrics?.recordIngestFailure(batch.transport);
+        throw error;
+      }
       ctx.logger.warn({ sqlState: state, attempt }, 'ingest batch lost a concurrency race; retrying');
       await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50));
     }

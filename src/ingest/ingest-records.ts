@@ -200,6 +200,7 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
     identity,
   );
   await settleOnLiveProfiles(tx, resolution);
+  tx.afterCommit(() => tx.metrics?.recordMatches(resolution.bands));
 
   const writes: SourceRecordWrite[] = entries.map((e) => ({
     key: e.key,

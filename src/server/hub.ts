@@ -58,12 +58,14 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
         logger,
         notifier: new ChangeNotifier(pubSub),
         hubSettings: { ...hubSettings(config.phoneRegion, rules), privacyHmacKey: config.privacyHmacKey },
+        metrics: server.metrics,
       })
     : undefined;
   const webhookDispatcher = new WebhookDispatcher({
     dataSource: database.dataSource,
     logger: logger.child({ component: 'webhooks' }),
     config: config.webhooks,
+    metrics: server.metrics,
   });
   webhookDispatcher.start();
   const retentionJob = new RetentionJob({

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { WebhookDispatchConfig } from '../config/config';
 import type { Logger } from '../logging/logger';
+import type { HubMetrics } from '../metrics/hub-metrics';
 import { retryDelayMs } from './retry-backoff';
 import { returnedRows } from '../db/returned-rows';
 import { fanOutChangeEvents } from './webhook-fan-out';
@@ -25,6 +26,8 @@ export interface WebhookDispatcherOptions {
   config: WebhookDispatchConfig;
   /** Most requests in flight at once in this process (default 16). */
   concurrency?: number;
+  /** Counts attempts by outcome (`profile_hub_webhook_delivery_attempts_total`). */
+  metrics?: HubMetrics;
 }
 
 /** Channels that wake the dispatcher: new change events, and deliveries put back in line. */
@@ -272,6 +275,7 @@ export class WebhookDispatcher {
           WHERE ${held}`,
         [...lease, result.statusCode],
       );
+      this.options.metrics?.recordWebhookAttempt('delivered');
       await ds.query(
         `UPDATE webhook_subscription SET consecutive_failures = 0 WHERE id = $1 AND consecutive_failures <> 0`,
         [delivery.subscriptionId],
@@ -297,6 +301,7 @@ export class WebhookDispatcher {
         WHERE ${held}`,
       [...lease, dead ? 'dead' : 'failed', delay, result.statusCode, result.error],
     );
+    this.options.metrics?.recordWebhookAttempt(dead ? 'dead' : 'failed');
     await ds.query(`UPDATE webhook_subscription SET consecutive_failures = consecutive_failures + 1 WHERE id = $1`, [
       delivery.subscriptionId,
     ]);

@@ -14,6 +14,7 @@ const HUB_TABLES = [
   'do_not_merge_pair',
   'engagement_event',
   'feed_checkpoint',
+  'feed_txid_offset',
   'golden_profile',
   'identifier',
   'merge_candidate',

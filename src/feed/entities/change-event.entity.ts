@@ -8,7 +8,8 @@ import { Column, Entity, Generated, Index, PrimaryGeneratedColumn, Unique } from
  * handed out at insert time, but transactions commit in any order. A reader that had already seen position 11
  * could later see a transaction commit its position 10 and, resuming "after 11", skip it forever. Instead each
  * row records the id of the transaction that wrote it (`txid`, default `hub_current_txid()`, which is
- * `pg_current_xact_id()::text::bigint`), and the feed reads
+ * `pg_current_xact_id()::text::bigint` plus `feed_txid_offset`, 0 until a restore — see `FeedTxidOffset`), and the
+ * feed reads
  *
  *   WHERE (txid, position) > (:cursorTxid, :cursorPosition)
  *     AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint

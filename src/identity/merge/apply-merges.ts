@@ -25,6 +25,7 @@ export interface MergeOrder {
 export async function applyMerges(tx: TxContext, orders: MergeOrder[]): Promise<NewChangeEvent[]> {
   const pairs = orders.flatMap((o) => o.absorbedIds.map((absorbed) => ({ absorbed, survivor: o.survivorId })));
   if (pairs.length === 0) return [];
+  tx.afterCommit(() => tx.metrics?.recordMerges(orders));
   const absorbed = pairs.map((p) => p.absorbed);
   const survivors = pairs.map((p) => p.survivor);
   const moves = `WITH m(absorbed, survivor) AS (SELECT * FROM unnest($1::uuid[], $2::uuid[]))`;

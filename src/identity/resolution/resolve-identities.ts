@@ -47,11 +47,21 @@ export interface CandidatePlan {
   evidence: MatchEvidence;
 }
 
+/**
+ * How one matched record came out: `auto_merge` joined (or merged) an existing profile, `review` filed a merge
+ * candidate in the review band, `guardrail` filed one because a guardrail stopped an automatic match, `new` got
+ * a profile of its own with no candidate.
+ */
+export type MatchBand = 'auto_merge' | 'review' | 'guardrail' | 'new';
+export type MatchBandCounts = Record<MatchBand, number>;
+
 export interface IdentityResolution {
   profileIds: Map<string, string>;
   createdProfileIds: Set<string>;
   merges: MergePlan[];
   candidates: CandidatePlan[];
+  /** How the matched records came out: joined an existing profile, filed a candidate, or a new profile (metrics). */
+  bands: MatchBandCounts;
 }
 
 /** Most candidate profiles scored per record, best-sharing first. */
@@ -173,6 +183,7 @@ export async function resolveIdentities(
   const profileIds = new Map<string, string>();
   const mergeEvidence = new Map<string, { trigger: MergePlan['trigger']; evidence: MatchEvidence[] }>();
   const candidates: CandidatePlan[] = [];
+  const bands: MatchBandCounts = { auto_merge: 0, review: 0, guardrail: 0, new: 0 };
   const pairs = [...blockedPairs].map((pair) => pair.split('|'));
   const blocked = (a: string, b: string) => {
     if (pairs.length === 0) return false;
@@ -212,6 +223,7 @@ export async function resolveIdentities(
     const keysOf = request.keys;
     const current = request.currentProfileId ? groups.find(request.currentProfileId) : null;
     const origin = { source: request.source, externalId: request.externalId };
+    const candidatesBefore = candidates.length;
 
     // Deterministic: links in either direction and declared identifiers.
     const hard = new Map<string, MatchEvidence>();
@@ -327,6 +339,11 @@ export async function resolveIdentities(
         plan(request.key, root, assigned, { evidence: evidenceOf(score), score: score.total }, 'review', 'review_band'),
       );
     }
+    const filed = candidates.slice(candidatesBefore);
+    if (joined.some((profile) => profile !== current)) bands.auto_merge++;
+    else if (filed.some((c) => c.band === 'guardrail')) bands.guardrail++;
+    else if (filed.length > 0) bands.review++;
+    else if (joined.length === 0) bands.new++;
   }
 
   function exceedsSource(info: ProfileInfo, source: string): boolean {
@@ -432,6 +449,7 @@ export async function resolveIdentities(
     createdProfileIds,
     merges: [...merges.values()],
     candidates: finalCandidates,
+    bands,
   };
 }
 

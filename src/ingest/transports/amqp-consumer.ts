@@ -5,6 +5,7 @@ import { inTransaction, systemContext, type HubSettings, type ServiceContext } f
 import { sqlState } from '../../common/hub-error';
 import type { ChangeNotifier } from '../../feed/change-notifier';
 import type { Logger } from '../../logging/logger';
+import type { HubMetrics } from '../../metrics/hub-metrics';
 import { recordDeadLetters, type NewDeadLetter } from '../dead-letters';
 import { ingestBatch, summarise } from '../ingest-batch';
 import { MAX_BATCH, type IngestBatch, type IngestOutcome } from '../ingest-records';
@@ -47,6 +48,8 @@ export interface AmqpConsumerOptions {
   ingest?: IngestFunction;
   /** Phone region, identity rules … as for every other transport. */
   hubSettings?: HubSettings;
+  /** The hub's metrics: the consumer's batches count as transport `amqp`. */
+  metrics?: HubMetrics;
 }
 
 export interface AmqpConsumerState {
@@ -92,6 +95,7 @@ interface Settings {
   logger: Logger;
   ingest: IngestFunction;
   hubSettings?: HubSettings;
+  metrics?: HubMetrics;
 }
 
 const MALFORMED_PAYLOAD = 'MALFORMED_PAYLOAD';
@@ -379,13 +383,10 @@ class SourceWorker {
   /** One `ingestBatch` for every record of the batch, then the dead letters of unreadable bodies. */
   private async run(deliveries: Delivery[]): Promise<void> {
     const { source, logger } = this.settings;
-    const ctx = systemContext(
-      this.settings.dataSource,
-      logger,
-      this.settings.notifier,
-      'amqp',
-      this.settings.hubSettings,
-    );
+    const ctx: ServiceContext = {
+      ...systemContext(this.settings.dataSource, logger, this.settings.notifier, 'amqp', this.settings.hubSettings),
+      metrics: this.settings.metrics,
+    };
     const records = deliveries.flatMap((d) => d.records);
     const letters = deliveries.flatMap((d) => d.letters);
     const started = Date.now();
@@ -505,6 +506,7 @@ export function startAmqpConsumer(options: AmqpConsumerOptions): AmqpIngestConsu
     dataSource: options.dataSource,
     notifier: options.notifier,
     hubSettings: options.hubSettings,
+    metrics: options.metrics,
     logger,
     ingest: options.ingest ?? ingestBatch,
   });
