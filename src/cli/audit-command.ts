@@ -38,7 +38,7 @@ export function registerAuditCommand(program: Command): void {
       const config = loadConfig();
       // Logs go to stderr: stdout is the report.
       const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn', {}, process.stderr);
-      const database = await openDatabase(config, logger);
+      const database = await openDatabase(config, logger, { attach: true });
       try {
         const report = await verifyAuditChain(database.dataSource.manager);
         process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : describe(report));

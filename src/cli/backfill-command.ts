@@ -68,7 +68,7 @@ export function registerBackfillCommand(program: Command): void {
       const config = loadConfig();
       const rules = loadRules(config.rulesFile); // a bad rules file stops here, naming the field and rule
       const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-      const database = await openDatabase(config, logger);
+      const database = await openDatabase(config, logger, { attach: true });
       const controller = new AbortController();
       const stop = () => {
         controller.abort();

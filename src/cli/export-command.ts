@@ -91,7 +91,7 @@ export function registerExportCommand(program: Command): void {
       const config = loadConfig();
       // Logs go to stderr: stdout is the data.
       const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn', {}, process.stderr);
-      const database = await openDatabase(config, logger);
+      const database = await openDatabase(config, logger, { attach: true });
       try {
         const count =
           what === 'links'

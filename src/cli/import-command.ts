@@ -164,7 +164,7 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<v
     throw error;
   }
 
-  const database = await openDatabase(config, logger);
+  const database = await openDatabase(config, logger, { attach: true });
   const controller = new AbortController();
   let firstSignalAt = 0;
   let reporter: ReturnType<typeof progressReporter> | undefined;

@@ -8,6 +8,8 @@ import { createLogger, type Logger } from '../logging/logger';
 import { startHub } from '../server/hub';
 import { registerAuditCommand } from './audit-command';
 import { registerBackfillCommand } from './backfill-command';
+import { registerBackupCommands } from './backup-command';
+import { registerDemoCommand } from './demo-command';
 import { registerExportCommand } from './export-command';
 import { registerImportCommand } from './import-command';
 import { registerTokenCommand } from './token-command';
@@ -36,7 +38,18 @@ async function serve(): Promise<void> {
         `  get a token: TOKEN=$(npx profile-hub token --scopes profiles:read,pii:read)\n` +
         `  try: curl -s ${hub.url} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"query":"{ segments { key } }"}'\n`
       : `  auth: tokens of ${config.auth.issuer} for audience ${config.auth.audience}\n`;
-  process.stdout.write(`\nprofile-hub is ready: ${hub.url}\n${auth}\n`);
+  // A first start on an empty database: point the newcomer at the demo (an EXISTS stops at the first row).
+  const [{ empty }]: { empty: boolean }[] = await hub.database.dataSource
+    .query('SELECT NOT EXISTS (SELECT 1 FROM golden_profile) AS empty')
+    .catch(() => [{ empty: false }]);
+  const demo = empty ? '  new here? load a demo data set: npx profile-hub demo\n' : '';
+  const consoleUrl = hub.url.replace(/\/graphql$/, '/console/');
+  const stewards =
+    `  stewards' console: ${consoleUrl}` +
+    (config.auth.mode === 'dev'
+      ? ' (sign in with: npx profile-hub token --scopes profiles:read,pii:read,steward,segments:write)\n'
+      : '\n');
+  process.stdout.write(`\nprofile-hub is ready: ${hub.url}\n${auth}${stewards}${demo}\n`);
   let firstSignalAt = 0;
   const shutdown = (signal: NodeJS.Signals) => {
     // npm forwards the signal it receives, and a terminal's Ctrl-C reaches the whole group too, so one request
@@ -97,7 +110,9 @@ export function buildProgram(): Command {
   registerImportCommand(program);
   registerExportCommand(program);
   registerBackfillCommand(program);
+  registerDemoCommand(program);
   registerAuditCommand(program);
+  registerBackupCommands(program);
   registerTokenCommand(program);
   return program;
 }

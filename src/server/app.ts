@@ -21,7 +21,13 @@ import { isReady } from '../db/database';
 import { createIngestRouter } from '../ingest/transports/http-ingest';
 import { ChangeNotifier, type HubPubSub } from '../feed/change-notifier';
 import type { Logger } from '../logging/logger';
+import { hubVersion } from '../common/hub-version';
+import { feedFanout } from '../feed/feed-fanout';
+import { graphqlMetricsPlugin, WebSocketMetrics } from '../metrics/graphql-metrics';
+import { HubMetrics, type WebSocketStats } from '../metrics/hub-metrics';
+import { metricsEndpoint } from '../metrics/metrics-endpoint';
 import type { GraphQLContext } from './context';
+import { consoleRouter } from './console-route';
 import { createErrorFormatter } from './format-error';
 import { hardenedApolloOptions, prepareWebSocketOperation, withoutSuggestions } from './hardening';
 import { createLoaders } from './loaders';
@@ -43,6 +49,8 @@ export interface HubServer {
   listen(): Promise<{ url: string; port: number }>;
   /** Stops accepting, finishes in-flight requests, closes WebSockets with 1001. Leaves the database open. */
   stop(): Promise<void>;
+  /** This process's metrics, served at `/metrics`; the hub's background jobs report into it too. */
+  metrics: HubMetrics;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
@@ -70,6 +78,13 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
   const verifier = new TokenVerifier(config.auth, logger.child({ component: 'auth' }));
   await verifier.init();
   const authenticate = requireBearerToken(verifier);
+  const metrics: HubMetrics = new HubMetrics({
+    dataSource,
+    version: hubVersion(),
+    feedReaderPosition: () => feedFanout(dataSource).position,
+    webSockets: (): WebSocketStats => wsMetrics.stats(),
+  });
+  const wsMetrics: WebSocketMetrics = new WebSocketMetrics(metrics);
 
   const settings = { ...hubSettings(config.phoneRegion, rules), privacyHmacKey: config.privacyHmacKey };
   const makeContext = (requestId: string, log: Logger, principal: Principal): GraphQLContext => ({
@@ -82,6 +97,7 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
     settings,
     loaders: createLoaders(dataSource),
     piiReads: new Set(),
+    metrics,
   });
 
   // WebSocket connections: the token arrives in `connection_init`; a bad one closes the socket with 4403 and the
@@ -107,6 +123,7 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
             entry.expiryTimer.unref();
           }
           wsPrincipals.set(ctx, entry);
+          wsMetrics.connected(ctx);
           return true;
         } catch (error) {
           const code = error instanceof AuthError ? error.code : AuthErrorCode.IssuerUnavailable;
@@ -115,10 +132,15 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
           return false;
         }
       },
-      onClose: (ctx) => clearTimeout(wsPrincipals.get(ctx)?.expiryTimer),
-      onSubscribe: (ctx, _id, payload) => {
+      onClose: (ctx) => {
+        clearTimeout(wsPrincipals.get(ctx)?.expiryTimer);
+        wsMetrics.closed(ctx);
+      },
+      onSubscribe: (ctx, id, payload) => {
+        wsMetrics.operationStarted(ctx, id);
         const expiresAt = wsPrincipals.get(ctx)?.principal.expiresAt;
         if (expiresAt && expiresAt.getTime() <= Date.now()) {
+          wsMetrics.operationRefused(ctx, id);
           return [
             new GraphQLError('the access token has expired; reconnect with a fresh one', {
               extensions: { code: ErrorCode.TokenExpired },
@@ -126,8 +148,11 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
           ];
         }
         // The same limits as HTTP operations; a refused one gets an error message, the socket stays open.
-        return prepareWebSocketOperation(schema, payload, config.graphql);
+        const prepared = prepareWebSocketOperation(schema, payload, config.graphql);
+        if (Array.isArray(prepared)) wsMetrics.operationRefused(ctx, id);
+        return prepared;
       },
+      onOperation: (ctx, id, _payload, args, result) => wsMetrics.operationExecuted(ctx, id, args, result),
       context: (ctx) => {
         const requestId = randomUUID();
         const entry = wsPrincipals.get(ctx);
@@ -162,6 +187,7 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
       ...hardening.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       piiReadAuditPlugin(),
+      graphqlMetricsPlugin<GraphQLContext>(metrics),
       { serverWillStart: async () => ({ drainServer: async () => wsCleanup.dispose() }) },
     ],
   });
@@ -195,6 +221,11 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
     const ready = !stopping && (await isReady(dataSource));
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : stopping ? 'stopping' : 'not_ready' });
   });
+  // Prometheus: METRICS_TOKEN (a static bearer for the scraper) or an admin access token.
+  app.get('/metrics', metricsEndpoint(metrics, verifier, config.metricsToken));
+
+  app.use(consoleRouter());
+  app.get('/', (_req, res) => res.redirect(302, '/console/'));
 
   app.use(
     createIngestRouter(
@@ -232,6 +263,7 @@ export async function createHubServer(runtime: HubRuntime): Promise<HubServer> {
 
   return {
     httpServer,
+    metrics,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

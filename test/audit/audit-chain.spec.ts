@@ -191,8 +191,12 @@ describe('the AuditChain migration', () => {
   it('chains the entries already there, oldest first, scrubbed ones as redacted; new ones follow', async () => {
     const ds = db.dataSource;
     await ds.runMigrations({ transaction: 'each' });
-    expect(ds.migrations.at(-1)?.name).toBe('AuditChain1798000900000');
-    await ds.undoLastMigration({ transaction: 'each' });
+    // Back to just before the AuditChain migration (later migrations undone first, newest first).
+    for (;;) {
+      const [last]: { name: string }[] = await ds.query(`SELECT name FROM schema_migrations ORDER BY id DESC LIMIT 1`);
+      await ds.undoLastMigration({ transaction: 'each' });
+      if (last.name === 'AuditChain1798000900000') break;
+    }
     await ds.query(
       `INSERT INTO audit_entry (actor, action, target_type, target_id, details, request_id) VALUES
          ('cli', 'profile.export', 'golden_profile', 'p-1', '{"sections": {"identifiers": 2}}', 'r-1'),

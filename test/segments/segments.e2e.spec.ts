@@ -98,7 +98,16 @@ describe('segments through the real hub', () => {
     // What a steward sees looking back: the latest entries and exits first.
     const recent = await graphql(
       hub.url,
-      `query { segment(key: "polish-ctos") { recentChanges(first: 2) { type profileId } } }`,
+      `
+        query {
+          segment(key: "polish-ctos") {
+            recentChanges(first: 2) {
+              type
+              profileId
+            }
+          }
+        }
+      `,
     );
     expect(recent.data!.segment.recentChanges).toEqual([
       { type: 'EXITED', profileId: pl.profileId },
