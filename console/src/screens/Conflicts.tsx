@@ -2,10 +2,11 @@ import { useState } from 'react';
 import { ApiError, gql, type Refused } from '../api';
 import type { ScreenProps } from '../App';
 import { useQuery } from '../hooks';
-import { Empty, ErrorBox, Loading, Value, When } from '../ui';
+import { Empty, ErrorBox, Loading, ProfileName, Value, When } from '../ui';
 
 const CONFLICTS = `query { conflicts(first: 100) { totalCount edges { node {
-  id profileId field reason createdAt candidates { value source sourceRecordId updatedAt } } } } }`;
+  id profileId field reason createdAt candidates { value source sourceRecordId updatedAt }
+  profile { id firstName lastName email } } } } }`;
 
 const RESOLVE = `mutation($id: ID!, $sourceRecordId: ID, $value: JSON, $note: String) {
   resolveConflict(id: $id, sourceRecordId: $sourceRecordId, value: $value, note: $note) {
@@ -18,6 +19,7 @@ interface Conflict {
   reason: string;
   createdAt: string;
   candidates: { value: unknown; source: string; sourceRecordId: string; updatedAt: string | null }[];
+  profile: { id: string; firstName: string | null; lastName: string | null; email: string | null } | null;
 }
 
 /** Open conflicts: each source's value with when it set it; pick one or type the right value. */
@@ -85,10 +87,13 @@ function ConflictCard({
   return (
     <article className="card" data-conflict={conflict.id} aria-label={`Conflict on ${conflict.field}`}>
       <header>
-        <strong>{conflict.field}</strong>{' '}
+        <strong>{conflict.field}</strong> of{' '}
+        <a href={`#/profiles/${conflict.profileId}`}>
+          {conflict.profile ? <ProfileName profile={conflict.profile} /> : 'a profile'}
+        </a>{' '}
         <span className="muted">
           {conflict.reason === 'concurrent_edit' ? 'edited in two systems at once' : 'the rules could not decide'} ·
-          opened <When at={conflict.createdAt} /> · <a href={`#/profiles/${conflict.profileId}`}>open profile</a>
+          opened <When at={conflict.createdAt} />
         </span>
       </header>
       <table>

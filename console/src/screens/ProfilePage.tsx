@@ -310,7 +310,8 @@ export function ProfilePage({ id, notify, onAuthError }: ScreenProps & { id: str
           </table>
         )}
         <button type="button" className="link" onClick={() => setShowHistory((s) => !s)}>
-          {showHistory ? 'Hide' : 'Show'} the history ({profile.consentHistory.length} statements)
+          {showHistory ? 'Hide' : 'Show'} the history ({profile.consentHistory.length}{' '}
+          {profile.consentHistory.length === 1 ? 'statement' : 'statements'})
         </button>
         {showHistory && (
           <ol className="history">
