@@ -330,7 +330,9 @@ export function buildDemoData(options: DemoDataOptions): DemoData {
     const level = draw < 0.3 ? 'none' : draw < 0.68 ? 'light' : draw < 0.92 ? 'active' : 'hot';
     if (level === 'none') continue;
     const window = level === 'hot' ? 21 : level === 'active' ? 60 : 90;
-    const when = () => asOf - HOUR - Math.floor(engagement() * window * DAY);
+    // Half a day off every whole day before asOf: a segment's "last 30 days" gives the same answer whether it is
+    // computed a second or an hour after the load (an event a few seconds inside the window would drop out).
+    const when = () => asOf - (Math.floor(engagement() * window) + 0.5) * DAY;
     const [opens, clicks, visits, forms] =
       level === 'hot'
         ? [int(engagement, 3, 8), int(engagement, 2, 5), int(engagement, 3, 10), int(engagement, 1, 3)]

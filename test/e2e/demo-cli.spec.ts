@@ -1,10 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { graphql } from '../support/test-hub';
+import { serveEmbedded, type ServedHub } from '../support/serve-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/profile-hub.js');
@@ -92,49 +93,7 @@ describe('profile-hub demo against DATABASE_URL', () => {
   });
 });
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-/** `profile-hub serve` on the embedded database, as `npm start` runs it; resolves at the ready message. */
-function serve(dataDir: string): Promise<Started> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      HUB_DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not become ready:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      // The whole ready message: it ends with an empty line.
-      const ready = /profile-hub is ready: (http:\/\/\S+\/graphql)\n[\s\S]*?\n\n/.exec(output);
-      if (ready) {
-        clearTimeout(timer);
-        resolve({ child, url: ready[1], output: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`hub exited with ${code} before it was ready:\n${output}`));
-    });
-  });
-}
-
-async function stop(hub: Started): Promise<void> {
+async function stop(hub: ServedHub): Promise<void> {
   const exited = new Promise((resolve) => hub.child.on('exit', resolve));
   hub.child.kill('SIGTERM');
   await exited;
@@ -143,14 +102,14 @@ async function stop(hub: Started): Promise<void> {
 describe('profile-hub demo with the embedded database', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hub-demo-'));
   const env = { DATABASE_URL: '', HUB_DATA_DIR: dataDir, NODE_ENV: 'development' };
-  let hub: Started | undefined;
+  let hub: ServedHub | undefined;
   afterAll(async () => {
     if (hub && hub.child.exitCode === null) await stop(hub);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('loads into the database of a running hub, and alone starts the embedded database for the time it runs', async () => {
-    hub = await serve(dataDir);
+    hub = await serveEmbedded(dataDir, { LOG_LEVEL: 'warn' });
     expect(hub.output()).toContain('new here? load a demo data set: npx profile-hub demo');
 
     const loaded = await cli(['demo', '--size', '200'], env);
@@ -181,7 +140,7 @@ describe('profile-hub demo with the embedded database', () => {
     expect(printed(alone.stdout, 'golden profiles')).toBe(printed(loaded.stdout, 'golden profiles'));
 
     // Now the database holds profiles: no more hint.
-    hub = await serve(dataDir);
+    hub = await serveEmbedded(dataDir, { LOG_LEVEL: 'warn' });
     expect(hub.output()).toContain('profile-hub is ready');
     expect(hub.output()).not.toContain('new here?');
   }, 240_000);

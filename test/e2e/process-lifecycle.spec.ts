@@ -6,49 +6,9 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { testToken } from '../support/test-auth';
 import { graphql } from '../support/test-hub';
+import { serveEmbedded } from '../support/serve-process';
 
 const ROOT = path.resolve(__dirname, '../..');
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-/** Runs `profile-hub serve` as a newcomer would, with DATABASE_URL unset, and waits for the ready line. */
-function serve(dataDir: string): Promise<Started> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/profile-hub.js'), 'serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      HUB_DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not become ready:\n${output}`)), 45000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const ready = /profile-hub is ready: (http:\/\/\S+\/graphql)/.exec(output);
-      if (ready) {
-        clearTimeout(timer);
-        resolve({ child, url: ready[1], output: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`hub exited with ${code} before it was ready:\n${output}`));
-    });
-  });
-}
 
 /** A token as a newcomer gets one in dev mode: `profile-hub token` on the same data directory. */
 async function devToken(dataDir: string, scopes: string): Promise<string> {
@@ -70,7 +30,7 @@ describe('profile-hub serve as a process (embedded PostgreSQL, graceful shutdown
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts on the embedded database, closes WebSockets with 1001 and exits 0 on SIGTERM, and keeps data across restarts', async () => {
-    const first = await serve(dataDir);
+    const first = await serveEmbedded(dataDir);
     // Dev mode: the hub trusts its own key only. `profile-hub token` signs with it; another issuer's token is refused.
     expect(first.output()).toContain('npx profile-hub token --scopes');
     const token = await devToken(dataDir, 'profiles:read,pii:read,ingest:hubspot');
@@ -116,7 +76,7 @@ describe('profile-hub serve as a process (embedded PostgreSQL, graceful shutdown
     // The embedded PostgreSQL was stopped too: a running postmaster keeps this file.
     expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
 
-    const second = await serve(dataDir);
+    const second = await serveEmbedded(dataDir);
     try {
       // The key survives restarts: the same token still works.
       const again = await graphql(
@@ -134,11 +94,11 @@ describe('profile-hub serve as a process (embedded PostgreSQL, graceful shutdown
   }, 120000);
 
   it('recovers the data folder after the hub was killed without a chance to stop its database', async () => {
-    const killed = await serve(dataDir);
+    const killed = await serveEmbedded(dataDir);
     const gone = exitOf(killed.child);
     killed.child.kill('SIGKILL');
     await gone;
-    const next = await serve(dataDir);
+    const next = await serveEmbedded(dataDir);
     try {
       const token = await devToken(dataDir, 'profiles:read');
       expect((await graphql(next.url, '{ __typename }', {}, { token })).data).toEqual({ __typename: 'Query' });
