@@ -18,6 +18,14 @@ async function take(stream: AsyncIterableIterator<FeedEvent>, n: number, ms = 10
   return got;
 }
 
+/**
+ * Waits for a condition with no deadline of its own (the test's timeout is the bound): on a loaded machine a
+ * follower may take longer than any fixed wait to join, and going on before it has would test nothing.
+ */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 20));
+}
+
 describe('FeedFanout (the shared subscription reader)', () => {
   let db: TestDatabase;
   let fanout: FeedFanout;
@@ -54,7 +62,7 @@ describe('FeedFanout (the shared subscription reader)', () => {
     expect(firstTwo.map((e) => e.type)).toEqual(['test.a', 'test.a']);
     // Let the live follower join before the next writes.
     const pending = take(live, 11);
-    for (let i = 0; i < 50 && fanout.liveFollowers < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => fanout.liveFollowers >= 2);
     await insert(Array.from({ length: 11 }, () => 'test.a'));
     const [liveGot, restGot] = await Promise.all([pending, take(fromStart, 11)]);
     expect(liveGot.map((e) => e.id)).toEqual(restGot.map((e) => e.id));
@@ -66,7 +74,7 @@ describe('FeedFanout (the shared subscription reader)', () => {
   it('ends a waiting follower at once on return(), and stops reading when the last one leaves', async () => {
     const stream = fanout.follow({ after: null, types: ['test.none'] });
     const waiting = stream.next();
-    for (let i = 0; i < 50 && fanout.liveFollowers < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => fanout.liveFollowers >= 1);
     // (A follower that return() did not end would keep this await — and the test — waiting until it fails.)
     await stream.return?.();
     await expect(waiting).resolves.toMatchObject({ done: true });
@@ -82,7 +90,7 @@ describe('FeedFanout (the shared subscription reader)', () => {
     const slow = fanout.follow({ after: start, types: ['test.flood'] });
     const fast = fanout.follow({ after: start, types: ['test.flood'] });
     const first = slow.next();
-    for (let i = 0; i < 50 && fanout.liveFollowers < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => fanout.liveFollowers >= 1);
     await insert(Array.from({ length: 6000 }, () => 'test.flood')); // more than a live follower may queue
     const overflows = fanout.overflows;
     const fastGot = await take(fast, 6000, 30_000);
