@@ -1,8 +1,6 @@
 import 'reflect-metadata';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError } from 'commander';
 import { createClient, type Client as WsClient } from 'graphql-ws';
@@ -15,8 +13,7 @@ import { ephemeralDataDir, startEmbeddedPostgres } from '../src/db/embedded-post
 import { ChangeNotifier, createHubPubSub } from '../src/feed/change-notifier';
 import { ingestBatch } from '../src/ingest/ingest-batch';
 import { createLogger } from '../src/logging/logger';
-import { loadOrCreateDevKey, signDevToken } from '../src/auth/dev-signing-key';
-import { loadConfig } from '../src/config/config';
+import { cpuMs, startHubProcess } from './hub-process';
 
 /**
  * `npm run bench:feed -- [--subscribers 1000] [--events 200] [--rate 10] [--burst 300] [--burst-batch 10] [--profiles 200] [--json]`
@@ -46,7 +43,6 @@ interface Options {
 }
 
 const TARGET_P99_MS = 100;
-const ROOT = path.resolve(__dirname, '../..');
 
 function positive(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('use a whole number of at least 1');
@@ -58,64 +54,7 @@ function percentile(sorted: Float64Array | number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-/** CPU milliseconds a process has used (user + system), from /proc; NaN where there is none. */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return NaN;
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function startHubProcess(databaseUrl: string): Promise<{ wsUrl: string; child: ChildProcess; token: string }> {
-  const hubDataDir = await ephemeralDataDir('profile-hub-bench-feed-hub-');
-  const child = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      path.join(ROOT, 'bin/profile-hub.js'),
-      'serve',
-    ],
-    {
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'test',
-        HUB_DATA_DIR: hubDataDir,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the hub did not start: ${output}`)), 60_000);
-    const read = (chunk: Buffer) => {
-      output += chunk;
-      const ready = /profile-hub is ready: (http:\/\/\S+)\/graphql/.exec(output);
-      if (ready) {
-        clearTimeout(timer);
-        resolve(ready[1]);
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.once('exit', (code) => reject(new Error(`the hub exited (${code}): ${output}`)));
-  });
-  // Dev mode: the hub trusts the key in its data folder; subscribers get a token signed with it.
-  const auth = loadConfig({ HUB_DATA_DIR: hubDataDir, NODE_ENV: 'test' }).auth;
-  const token = await signDevToken(auth, await loadOrCreateDevKey(auth), {
-    scopes: ['profiles:read', 'pii:read'],
-    subject: 'bench-feed',
-    ttlSeconds: 7 * 86400,
-  });
-  return { wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, child, token };
-}
 
 async function main(options: Options): Promise<void> {
   const log = (line: string) => {
@@ -161,6 +100,7 @@ async function main(options: Options): Promise<void> {
     });
 
     const started = await startHubProcess(embedded.url);
+    const token = await started.token(['profiles:read', 'pii:read'], 'bench-feed');
     hub = started.child;
 
     // What each subscriber receives, by the index of the commit that caused it (its firstName `e<index>`).
@@ -177,7 +117,7 @@ async function main(options: Options): Promise<void> {
         webSocketImpl: WebSocket,
         retryAttempts: 0,
         lazy: false,
-        connectionParams: { authorization: `Bearer ${started.token}` },
+        connectionParams: { authorization: `Bearer ${token}` },
       });
       clients.push(client);
       client.subscribe(

@@ -17,6 +17,13 @@ import type { Principal } from './principal';
 /** How long a fetched key set is trusted before it is fetched again (keys rotate). */
 const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
 const JWKS_TIMEOUT_MS = 5_000;
+/**
+ * A verified token is remembered this long (and never past its `exp`): a client sends the same token with every
+ * request, and checking its signature each time cost more CPU than a small GraphQL query. A key the issuer
+ * withdraws stops being accepted within this time.
+ */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 10_000;
 
 /**
  * Verifies bearer access tokens: signature against the configured key set, algorithm from the allowed list (never
@@ -25,6 +32,8 @@ const JWKS_TIMEOUT_MS = 5_000;
  */
 export class TokenVerifier {
   private keys?: Promise<JWTVerifyGetKey>;
+  /** Tokens verified recently, oldest first (insertion order). */
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(
     private readonly config: AuthConfig,
@@ -37,6 +46,21 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const now = Date.now();
+    const remembered = this.verified.get(token);
+    if (remembered) {
+      if (remembered.until > now) return remembered.principal;
+      this.verified.delete(token);
+    }
+    const principal = await this.verifyNow(token);
+    // Past `exp` (plus the tolerance) the token is checked again, and refused as expired.
+    const expires = (principal.expiresAt?.getTime() ?? now) + this.config.clockToleranceSeconds * 1000;
+    if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { principal, until: Math.min(now + VERIFIED_TTL_MS, expires) });
+    return principal;
+  }
+
+  private async verifyNow(token: string): Promise<Principal> {
     if (!/^[\w-]+\.[\w-]*\.[\w-]*$/.test(token)) {
       throw new AuthError(AuthErrorCode.Malformed, 'the bearer token is not a compact JWS');
     }

@@ -8,7 +8,7 @@ const RESOURCE = 'https://profile-hub.test/graphql';
 const HUB_SCOPES =
   'profiles:read pii:read steward segments:write consents:write privacy:erase privacy:export admin ingest:salesforce ingest:hubspot';
 
-interface SigningKey {
+export interface SigningKey {
   kid: string;
   privateKey: CryptoKey;
   privateJwk: JWK;
@@ -105,7 +105,11 @@ export class OidcIssuer {
    * A token signed with the issuer's current key but claims of the test's choosing: what a forged, stale or
    * misdirected token looks like. `claims` override the defaults; `undefined` removes a claim.
    */
-  async craftedToken(claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
+  async craftedToken(
+    claims: Record<string, unknown> = {},
+    header: Record<string, unknown> = {},
+    key: SigningKey = this.key,
+  ): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const payload: Record<string, unknown> = {
       iss: this.issuer,
@@ -119,8 +123,8 @@ export class OidcIssuer {
     };
     for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
     return new SignJWT(payload as JWTPayload)
-      .setProtectedHeader({ alg: 'RS256', kid: this.key.kid, typ: 'at+jwt', ...header })
-      .sign(this.key.privateKey);
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'at+jwt', ...header })
+      .sign(key.privateKey);
   }
 
   async stop(): Promise<void> {
