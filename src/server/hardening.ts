@@ -6,14 +6,17 @@ import {
   getOperationAST,
   getVariableValues,
   GraphQLError,
+  Kind,
   NoSchemaIntrospectionCustomRule,
   parse,
   specifiedRules,
   validate,
+  visit,
   type DocumentNode,
   type ExecutionArgs,
   type GraphQLFormattedError,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
@@ -100,6 +103,52 @@ export function operationCostErrors(
   const operation = getOperationAST(document, operationName);
   if (!operation) return [];
   if (getVariableValues(schema, operation.variableDefinitions ?? [], { ...variables }).errors) return [];
+  // The cost depends on the document and only on the variables given to `first` or to @include/@skip: Apollo hands
+  // the same parsed document to every request of the same query, so the answer is kept per document and values.
+  // Only passes are kept (a refusal is built fresh, as rare as it should be).
+  let passed = costPasses.get(document);
+  if (!passed) costPasses.set(document, (passed = new Set()));
+  const key = JSON.stringify([
+    operationName ?? null,
+    limits.maxCost,
+    costVariables(document).map((v) => variables?.[v]),
+  ]);
+  if (passed.has(key)) return [];
+  const errors = computeCostErrors(schema, document, operation, variables, limits);
+  if (errors.length === 0) {
+    if (passed.size >= 100) passed.delete(passed.values().next().value!);
+    passed.add(key);
+  }
+  return errors;
+}
+
+const costPasses = new WeakMap<DocumentNode, Set<string>>();
+const costVariableNames = new WeakMap<DocumentNode, string[]>();
+
+/** Variables the cost can depend on: values of `first` arguments and of directives' `if`. */
+function costVariables(document: DocumentNode): string[] {
+  let names = costVariableNames.get(document);
+  if (!names) {
+    const found = new Set<string>();
+    visit(document, {
+      Argument(node) {
+        if ((node.name.value === 'first' || node.name.value === 'if') && node.value.kind === Kind.VARIABLE) {
+          found.add(node.value.name.value);
+        }
+      },
+    });
+    costVariableNames.set(document, (names = [...found].sort()));
+  }
+  return names;
+}
+
+function computeCostErrors(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+  limits: GraphQLLimitsConfig,
+): GraphQLError[] {
   const pageErrors: GraphQLError[] = [];
   let cost: number;
   try {

@@ -87,6 +87,9 @@ describe('operation limits over HTTP', () => {
     const byDefault = await post(COSTLY);
     expect(byDefault.status).toBe(200);
     expect(byDefault.body.data).toEqual({ deadLetters: { edges: [] } });
+    // The same query passing once (a kept answer) does not let a costlier `first` through afterwards.
+    expect((await post(COSTLY, { first: 10 })).status).toBe(200);
+    expect(codes((await post(COSTLY, { first: 200 })).body)).toEqual(['QUERY_TOO_COSTLY']);
   });
 
   it('refuses a `first` above its page cap (or below 1) with BAD_USER_INPUT naming the cap', async () => {
