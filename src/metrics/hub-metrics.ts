@@ -308,7 +308,10 @@ export class HubMetrics {
       this.feedLag.reset();
       this.feedBacklog.reset();
       // A reader with nothing to follow is not behind.
-      if (!head) this.feedLag.set({ reader: 'subscriptions' }, 0);
+      if (!head) {
+        this.feedLag.set({ reader: 'subscriptions' }, 0);
+        this.feedBacklog.set({ reader: 'subscriptions' }, 0);
+      }
       if (readers.length > 0) {
         const lags: { reader: string; lag: number | null; backlog: number }[] = await ds.query(
           `SELECT r.reader,
