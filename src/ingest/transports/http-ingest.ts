@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { sendForbidden } from '../../auth/http-auth';
 import { hasScope, ingestScope, type Principal } from '../../auth/principal';
@@ -14,6 +15,9 @@ import type { HubRules } from '../../config/rules-file';
 
 /** Largest body `POST /ingest/<source>` and `POST /webhooks/<adapter>` accept. */
 export const MAX_BODY = '5mb';
+
+/** How much of a webhook that failed authenticity is kept as its dead letter's evidence (characters). */
+export const UNAUTHENTICATED_KEEP = 64 * 1024;
 
 export interface IngestRouteDeps {
   config: HubConfig;
@@ -219,7 +223,14 @@ export function createIngestRouter(deps: IngestRouteDeps, logger: Logger): Route
         .json({ ...summary, rejected: rejectedCount, itemErrors: rejected, skipped: output.skipped ?? [] });
     } catch (error) {
       if (!(error instanceof AdapterError)) throw error;
-      const [id] = await deadLetter(ctx, [letter(error.code, error.message)]);
+      const refused = letter(error.code, error.message);
+      // A request that failed authenticity proves nothing about its sender: keep evidence, not a free 5 MB store.
+      if (error.status === 401 && refused.rawPayload.length > UNAUTHENTICATED_KEEP) {
+        const digest = createHash('sha256').update(refused.rawPayload).digest('hex');
+        refused.message += ` (not authenticated: the first ${UNAUTHENTICATED_KEEP} of ${refused.rawPayload.length} characters kept, sha256 ${digest})`;
+        refused.rawPayload = refused.rawPayload.slice(0, UNAUTHENTICATED_KEEP);
+      }
+      const [id] = await deadLetter(ctx, [refused]);
       logger.warn({ adapter: key, code: error.code, deadLetterId: id }, 'webhook refused');
       const answer = adapter?.respondError?.(inbound, error);
       if (answer) return res.status(answer.status).type(answer.contentType).send(answer.body);

@@ -231,6 +231,18 @@ describe('secret URL tokens and keys (vendors that sign nothing)', () => {
     await expectProcessed('marketo', send({ 'x-hub-token': MARKETO_TOKEN }));
   });
 
+  it('keeps only the first 64 KiB of a large unauthenticated body, with its length and digest', async () => {
+    const big = JSON.stringify({ result: [{ id: 1, email: 'x@example.com', padding: 'x'.repeat(1_000_000) }] });
+    const answer = await postWebhook('/webhooks/marketo?token=wrong', big, { 'content-type': 'application/json' });
+    expect(answer.status).toBe(401);
+    const [letter] = await query<{ length: number; error_message: string }>(
+      `SELECT length(raw_payload)::int AS length, error_message FROM dead_letter
+        WHERE source = 'marketo' ORDER BY created_at DESC LIMIT 1`,
+    );
+    expect(letter.length).toBe(65_536);
+    expect(letter.error_message).toContain(`of ${big.length} characters kept, sha256`);
+  });
+
   it('Dynamics 365: refuses a wrong WebhookKey or HttpHeader key', async () => {
     const body = fixture('dynamics', 'contact-create.json');
     const send =
