@@ -9,6 +9,11 @@ export interface ProfileInfo {
   id: string;
   /** Creation order: the oldest profile of a merge survives. */
   order: number;
+  /**
+   * The smallest `source\0externalId` among its records: breaks ties of `order` (profiles created in one
+   * transaction share a creation time) the same way in every database, where ids are random.
+   */
+  firstRecord: string;
   features: PersonFeatures;
   emails: Set<string>;
   phones: Set<string>;
@@ -45,16 +50,19 @@ export async function loadProfileInfos(
       WHERE profile_id = ANY($1::uuid[]) AND type IN ('email', 'phone')`,
     [idList],
   );
-  const counts: { profile_id: string; source: string; contacts: number; records: number }[] = await tx.manager.query(
-    `SELECT profile_id, source, count(*) FILTER (WHERE object_type = 'contact')::int AS contacts, count(*)::int AS records
+  const counts: { profile_id: string; source: string; contacts: number; records: number; first_external_id: string }[] =
+    await tx.manager.query(
+      `SELECT profile_id, source, count(*) FILTER (WHERE object_type = 'contact')::int AS contacts, count(*)::int AS records,
+            min(external_id) AS first_external_id
        FROM source_record WHERE profile_id = ANY($1::uuid[]) AND NOT deleted GROUP BY profile_id, source`,
-    [idList],
-  );
+      [idList],
+    );
   for (const r of rows) {
     const text = (column: string) => (r[column] as string | null) ?? undefined;
     infos.set(r.id as string, {
       id: r.id as string,
       order: r.created_ms as number,
+      firstRecord: '\uffff',
       features: {
         firstName: text('first_name'),
         lastName: text('last_name'),
@@ -83,6 +91,8 @@ export async function loadProfileInfos(
     if (!info) continue;
     if (c.contacts > 0) info.perSource.set(c.source, c.contacts);
     info.size += c.records;
+    const first = `${c.source}\u0000${c.first_external_id}`;
+    if (first < info.firstRecord) info.firstRecord = first;
   }
   const pairs: { pa: string; pb: string }[] = await tx.manager.query(
     `SELECT DISTINCT a.profile_id AS pa, b.profile_id AS pb

@@ -73,7 +73,8 @@ const idKey = (i: MatchIdentifier) => `${i.type}\u0000${i.value}`;
 /** Union-find over profile ids: the oldest profile of a group survives, so golden ids stay stable. */
 class ProfileGroups {
   private parent = new Map<string, string>();
-  constructor(private readonly order: (id: string) => number) {}
+  /** `rank(a, b) < 0` when `a` is the older profile (its survivor). */
+  constructor(private readonly rank: (a: string, b: string) => number) {}
   find(id: string): string {
     let root = id;
     while (this.parent.has(root)) root = this.parent.get(root)!;
@@ -82,9 +83,7 @@ class ProfileGroups {
   }
   union(ids: string[]): string {
     const roots = [...new Set(ids.map((id) => this.find(id)))];
-    const survivor = roots.reduce((a, b) =>
-      this.order(a) < this.order(b) || (this.order(a) === this.order(b) && a < b) ? a : b,
-    );
+    const survivor = roots.reduce((a, b) => (this.rank(a, b) <= 0 ? a : b));
     for (const root of roots) if (root !== survivor) this.parent.set(root, survivor);
     return survivor;
   }
@@ -178,7 +177,14 @@ export async function resolveIdentities(
   // 2. Decide record by record, so that later records of the batch see the earlier ones' outcome.
   let created = 0;
   const order = (id: string) => infos.get(id)?.order ?? Number.MAX_SAFE_INTEGER;
-  const groups = new ProfileGroups(order);
+  // Oldest first; profiles of one creation time by their first record (the same in every database), then id.
+  const rank = (a: string, b: string) => {
+    const byOrder = order(a) - order(b);
+    if (byOrder !== 0) return byOrder;
+    const [fa, fb] = [infos.get(a)?.firstRecord ?? '\uffff', infos.get(b)?.firstRecord ?? '\uffff'];
+    return fa < fb ? -1 : fa > fb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  };
+  const groups = new ProfileGroups(rank);
   const createdProfileIds = new Set<string>();
   const profileIds = new Map<string, string>();
   const mergeEvidence = new Map<string, { trigger: MergePlan['trigger']; evidence: MatchEvidence[] }>();
@@ -195,12 +201,13 @@ export async function resolveIdentities(
     });
   };
 
-  const newProfile = (features: PersonFeatures): string => {
+  const newProfile = (features: PersonFeatures, firstRecord: string): string => {
     const id = randomUUID();
     createdProfileIds.add(id);
     infos.set(id, {
       id,
       order: Number.MAX_SAFE_INTEGER - 1_000_000 + created++,
+      firstRecord,
       features,
       emails: new Set(),
       phones: new Set(),
@@ -215,7 +222,7 @@ export async function resolveIdentities(
       const linked =
         byRecord.get(ref(request.source, request.externalId)) ??
         request.links.map((l) => byRecord.get(ref(l.source, l.externalId))).find(Boolean);
-      const profileId = request.currentProfileId ?? linked ?? newProfile({});
+      const profileId = request.currentProfileId ?? linked ?? newProfile({}, ref(request.source, request.externalId));
       profileIds.set(request.key, profileId);
       remember(request, profileId);
       continue;
@@ -253,7 +260,7 @@ export async function resolveIdentities(
     for (const key of keysOf.blockingKeys) for (const p of byBlock.get(key) ?? []) share(p, 1);
     const soft = new Set(
       [...shared.entries()]
-        .sort((a, b) => b[1] - a[1] || order(a[0]) - order(b[0]))
+        .sort((a, b) => b[1] - a[1] || rank(a[0], b[0]))
         .slice(0, MAX_SCORED_CANDIDATES)
         .map(([profile]) => profile),
     );
@@ -287,7 +294,7 @@ export async function resolveIdentities(
       ...[...scored.entries()]
         .filter(([profile, s]) => isAuto(profile, s))
         .map(([profile, s]) => ({ profile, evidence: evidenceOf(s), score: s.total })),
-    ].sort((a, b) => b.score - a.score || order(a.profile) - order(b.profile));
+    ].sort((a, b) => b.score - a.score || rank(a.profile, b.profile));
     const autoProfiles = new Set(auto.map((a) => a.profile));
 
     // Greedy, best evidence first: join every profile the guardrails allow; the rest go to the stewards.
@@ -323,7 +330,7 @@ export async function resolveIdentities(
       }
     }
     let assigned: string;
-    if (joined.length === 0) assigned = newProfile(keysOf.features);
+    if (joined.length === 0) assigned = newProfile(keysOf.features, ref(request.source, request.externalId));
     else assigned = joined.length === 1 ? joined[0] : groups.union(joined);
     for (const profile of joined)
       if (profile !== assigned && !mergeEvidence.has(profile))
