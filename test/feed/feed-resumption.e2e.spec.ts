@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { fromGlobalId } from '../../src/common/global-id';
 import { createDataSource } from '../../src/db/data-source';
@@ -8,6 +7,7 @@ import { currentFeedCursor } from '../../src/feed/read-change-events';
 import { subscribeFeed } from '../support/feed-subscriber';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
 import { authHeader, testAuthEnv } from '../support/test-auth';
+import { serveProcess } from '../support/serve-process';
 
 const INGEST = `
   mutation Ingest($records: [JSONObject!]!) {
@@ -18,33 +18,14 @@ const CHANGES_LIVE = `subscription($after: String) {
 
 /** A second hub process (`profile-hub serve`) on the same database. */
 async function startSecondHub(databaseUrl: string): Promise<{ url: string; wsUrl: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../../bin/profile-hub.js'), 'serve'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'test',
-      ...(await testAuthEnv()),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, url } = await serveProcess({
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'test',
+    ...(await testAuthEnv()),
   });
-  let output = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`second hub did not start: ${output}`)), 30000);
-    const read = (chunk: Buffer) => {
-      output += chunk;
-      const ready = /profile-hub is ready: (http:\/\/\S+)\/graphql/.exec(output);
-      if (ready) {
-        clearTimeout(timer);
-        resolve(ready[1]);
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-  });
-  return { url: base, wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, child };
+  const base = url.replace(/\/graphql$/, '');
+  return { url: base, wsUrl: url.replace(/^http/, 'ws'), child };
 }
 
 describe('resumption: a subscriber that was away gets every change, in per-profile order', () => {

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { systemContext } from '../../src/common/context';
 import { createDataSource } from '../../src/db/data-source';
 import { ChangeNotifier, createHubPubSub } from '../../src/feed/change-notifier';
@@ -7,6 +5,7 @@ import { ingestBatch } from '../../src/ingest/ingest-batch';
 import { createLogger } from '../../src/logging/logger';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { authHeader, testAuthEnv } from '../support/test-auth';
+import { serveProcess } from '../support/serve-process';
 
 const FIRST = ['Anna', 'Piotr', 'Maria', 'Jan', 'Ewa', 'Tomasz', 'Katarzyna', 'Michał', 'Agnieszka', 'Paweł'];
 const LAST = ['Nowak', 'Kowalski', 'Wiśniewski', 'Wójcik', 'Kowalczyk', 'Kamiński', 'Lewandowski', 'Zieliński'];
@@ -93,34 +92,14 @@ describe('one person, one profile under concurrent writers (invariant 3)', () =>
   }, 120000);
 
   it('holds with two hub processes on one database', async () => {
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [path.resolve(__dirname, '../../bin/profile-hub.js'), 'serve'],
-      {
-        env: {
-          ...process.env,
-          DATABASE_URL: db.url,
-          PORT: '0',
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'warn',
-          NODE_ENV: 'test',
-          ...(await testAuthEnv()),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`second hub did not start: ${output}`)), 30000);
-      child.stdout!.on('data', (chunk) => {
-        output += chunk;
-        const ready = /profile-hub is ready: (http:\/\/\S+)\/graphql/.exec(output);
-        if (ready) {
-          clearTimeout(timer);
-          resolve(ready[1]);
-        }
-      });
+    const second = await serveProcess({
+      DATABASE_URL: db.url,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'test',
+      ...(await testAuthEnv()),
     });
+    const { child } = second;
+    const url = second.url.replace(/\/graphql$/, '');
     const dataSource = createDataSource({ url: db.url, poolSize: 8 });
     await dataSource.initialize();
     try {

@@ -12,22 +12,13 @@ export interface ServedHub {
 }
 
 /**
- * `profile-hub serve` as a newcomer runs it — DATABASE_URL unset, the embedded database in `dataDir`, dev-mode
- * auth — and resolves once the whole ready message (it ends with an empty line) is out.
+ * `profile-hub serve` as a child process with `env` over this process's environment (a free port on 127.0.0.1);
+ * resolves once the whole ready message (it ends with an empty line) is out.
  */
-export function serveEmbedded(dataDir: string, env: Record<string, string> = {}): Promise<ServedHub> {
+export function serveProcess(env: Record<string, string>): Promise<ServedHub> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/profile-hub.js'), 'serve'], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      HUB_DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -47,5 +38,19 @@ export function serveEmbedded(dataDir: string, env: Record<string, string> = {})
       clearTimeout(timer);
       reject(new Error(`hub exited with ${code} before it was ready:\n${output}`));
     });
+  });
+}
+
+/**
+ * `profile-hub serve` as a newcomer runs it — DATABASE_URL unset, the embedded database in `dataDir`, dev-mode
+ * auth.
+ */
+export function serveEmbedded(dataDir: string, env: Record<string, string> = {}): Promise<ServedHub> {
+  return serveProcess({
+    DATABASE_URL: '',
+    HUB_DATA_DIR: dataDir,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    ...env,
   });
 }
