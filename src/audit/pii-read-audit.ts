@@ -7,6 +7,7 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
 } from 'graphql';
+import { fromGlobalId } from '../common/global-id';
 import { ErrorCode, HubError } from '../common/hub-error';
 import type { GraphQLContext } from '../server/context';
 import { appendAudit, auditEntryFor } from './audit-trail';
@@ -35,8 +36,11 @@ export function notePiiRead(ctx: Pick<GraphQLContext, 'piiReads'>, profileIds: I
 
 /** A profile id as audit entries store it: the UUID of a `Profile` global id, anything else as it is. */
 function profileUuid(id: string): string {
-  const decoded = Buffer.from(id, 'base64url').toString('utf8');
-  return decoded.startsWith('Profile:') ? decoded.slice('Profile:'.length).toLowerCase() : id;
+  try {
+    return fromGlobalId('Profile', id);
+  } catch {
+    return id;
+  }
 }
 
 /**

@@ -41,10 +41,6 @@ const PII_KEYS = new Set([
 /** Identifier objects `{ type, value }` whose value is personal. */
 const PII_IDENTIFIER_TYPES = new Set(['email', 'phone']);
 
-export function isPiiField(name: string): boolean {
-  return PII_FIELDS.has(name) || name === 'address';
-}
-
 /**
  * A masked value: `masked:` and 16 hex characters of a keyed HMAC of the field and the value. The same value of
  * the same field always masks the same way (analytics can still count distinct values and join on them), and
@@ -66,8 +62,8 @@ export function maskJson(key: Buffer, value: unknown, field = ''): unknown {
         : undefined;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(object)) {
-      if (identifier && k === 'value') out[k] = maskScalar(key, identifier, v);
-      else if (PII_FIELDS.has(k) || PII_KEYS.has(k)) out[k] = maskScalar(key, k, v, true);
+      if (identifier && k === 'value') out[k] = maskDeep(key, identifier, v);
+      else if (PII_FIELDS.has(k) || PII_KEYS.has(k)) out[k] = maskDeep(key, k, v);
       else out[k] = maskJson(key, v, k);
     }
     return out;
@@ -75,13 +71,10 @@ export function maskJson(key: Buffer, value: unknown, field = ''): unknown {
   return value;
 }
 
-function maskScalar(key: Buffer, field: string, value: unknown, nested = false): unknown {
-  if (value === null || value === undefined) return value;
-  if (typeof value === 'string' || typeof value === 'number') return maskValue(key, field, String(value));
-  // An object under a personal key (e.g. `{ from, to }` of a change): mask what it holds.
-  return nested ? maskDeep(key, field, value) : maskJson(key, value, field);
-}
-
+/**
+ * Masks a personal value whole: a scalar, or every part of an object under a personal key (an address, the
+ * `{ from, to }` of a change) — except an address's region and country, which stay.
+ */
 function maskDeep(key: Buffer, field: string, value: unknown): unknown {
   if (value === null || value === undefined) return value;
   if (Array.isArray(value)) return value.map((v) => maskDeep(key, field, v));
@@ -99,10 +92,7 @@ function maskDeep(key: Buffer, field: string, value: unknown): unknown {
 
 /** Masks a golden field's value by the field's flat name (`address` as a whole keeps region and country). */
 export function maskFieldValue(key: Buffer, name: string, value: unknown): unknown {
-  if (value === null || value === undefined) return value;
-  if (name === 'address') return maskJson(key, value, name);
-  if (!PII_FIELDS.has(name)) return value;
-  return typeof value === 'object' ? maskDeep(key, name, value) : maskValue(key, name, String(value));
+  return name === 'address' || PII_FIELDS.has(name) ? maskDeep(key, name, value) : value;
 }
 
 const keys = new WeakMap<object, Promise<Buffer>>();
@@ -150,8 +140,7 @@ function piiMiddleware(masking: Masking): MiddlewareFn<PiiContext> {
 export function PiiField(field: string) {
   return UseMiddleware(
     piiMiddleware({
-      mask: (key, value) =>
-        typeof value === 'object' ? maskFieldValue(key, field, value) : maskValue(key, field, String(value)),
+      mask: (key, value) => maskDeep(key, field, value),
       profileOf: (root) => root.profileId ?? root.id,
     }),
   );
