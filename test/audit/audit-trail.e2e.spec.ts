@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { MUTATION_AUDIT } from '../../src/audit/mutation-audit';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { fromGlobalId } from '../../src/common/global-id';
-import { ALL_SCOPES, testToken, wsConnectionParams } from '../support/test-auth';
+import { ALL_SCOPES, authHeader, testToken } from '../support/test-auth';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
 
 const INGEST = `mutation($source: String, $records: [JSONObject!]!) {
@@ -63,7 +63,7 @@ describe('the audit trail through the real hub', () => {
         url: hub.wsUrl,
         webSocketImpl: WebSocket,
         retryAttempts: 0,
-        connectionParams: () => wsConnectionParams(),
+        connectionParams: () => authHeader(),
       });
       let result: Record<string, any> = {};
       ws.subscribe(

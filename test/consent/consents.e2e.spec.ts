@@ -8,7 +8,7 @@ import { ChangeNotifier, createHubPubSub } from '../../src/feed/change-notifier'
 import { encodeFeedCursor } from '../../src/feed/read-change-events';
 import { createLogger } from '../../src/logging/logger';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
-import { wsConnectionParams } from '../support/test-auth';
+import { authHeader } from '../support/test-auth';
 
 const INGEST = `mutation($source: String, $records: [JSONObject!]!) {
   ingest(source: $source, records: $records) {
@@ -257,7 +257,7 @@ describe('consents through the real hub', () => {
         url: hub.wsUrl,
         webSocketImpl: WebSocket,
         retryAttempts: 0,
-        connectionParams: () => wsConnectionParams(),
+        connectionParams: () => authHeader(),
       });
       const stop = client.subscribe(
         {

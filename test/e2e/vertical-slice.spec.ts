@@ -2,7 +2,7 @@ import { fromGlobalId } from '../../src/common/global-id';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
-import { authHeader, wsConnectionParams } from '../support/test-auth';
+import { authHeader } from '../support/test-auth';
 
 const INGEST = `
   mutation Ingest($source: String, $records: [JSONObject!]!) {
@@ -136,7 +136,7 @@ describe('vertical slice: ingest → golden profile → query → subscription',
       url: hub.wsUrl,
       webSocketImpl: WebSocket,
       retryAttempts: 0,
-      connectionParams: () => wsConnectionParams(),
+      connectionParams: () => authHeader(),
     });
     const received: Record<string, any>[] = [];
     let wake: () => void = () => undefined;

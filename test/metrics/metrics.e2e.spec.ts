@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import type { RunningHub } from '../../src/server/hub';
 import { subscribeFeed, type FeedSubscriber } from '../support/feed-subscriber';
 import { parsePrometheusText, sampleValue, type PrometheusExposition } from '../support/prometheus-text';
-import { testToken, wsConnectionParams } from '../support/test-auth';
+import { authHeader, testToken } from '../support/test-auth';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { graphql, startFullHub } from '../support/test-hub';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -222,7 +222,7 @@ describe('/metrics', () => {
       url: hub.url.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
       retryAttempts: 0,
-      connectionParams: () => wsConnectionParams(),
+      connectionParams: () => authHeader(),
     });
     try {
       const result = await new Promise<unknown>((resolve, reject) => {

@@ -5,7 +5,7 @@ import type { RunningHub } from '../../src/server/hub';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { graphql, startFullHub } from '../support/test-hub';
 import { eventually, WebhookReceiver } from '../support/webhook-receiver';
-import { wsConnectionParams } from '../support/test-auth';
+import { authHeader } from '../support/test-auth';
 
 const INGEST = `mutation($source: String, $records: [JSONObject!]!) {
   ingest(source: $source, records: $records) {
@@ -179,7 +179,7 @@ describe('erasure: a person merged from three source records leaves no trace', (
       url: hub.url.replace('http', 'ws'),
       webSocketImpl: WebSocket,
       retryAttempts: 0,
-      connectionParams: () => wsConnectionParams(),
+      connectionParams: () => authHeader(),
     });
     const pushed: { type: string; profileId: string }[] = [];
     ws.subscribe(

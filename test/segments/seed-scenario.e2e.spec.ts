@@ -5,7 +5,7 @@ import { verifyWebhookSignature } from '../../src/sync/webhook-signature';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { graphql, startFullHub } from '../support/test-hub';
 import { eventually, WebhookReceiver } from '../support/webhook-receiver';
-import { wsConnectionParams } from '../support/test-auth';
+import { authHeader } from '../support/test-auth';
 
 const INGEST = `mutation($source: String, $records: [JSONObject!]!) {
   ingest(source: $source, records: $records) {
@@ -98,7 +98,7 @@ describe('seed scenario: an email click makes an MQL, end to end over the real s
       url: hub.url.replace('http', 'ws'),
       webSocketImpl: WebSocket,
       retryAttempts: 0,
-      connectionParams: () => wsConnectionParams(),
+      connectionParams: () => authHeader(),
     });
     const seen: any[] = [];
     ws.subscribe(

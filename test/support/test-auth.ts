@@ -84,12 +84,10 @@ export function testToken(scopes: string[] = ALL_SCOPES, options: TestTokenOptio
   return token;
 }
 
-/** `{ authorization: 'Bearer …' }` with the default token, for requests a test makes itself. */
+/**
+ * `{ authorization: 'Bearer …' }` with the default token: the headers of a request a test makes itself, or the
+ * graphql-ws `connectionParams`.
+ */
 export async function authHeader(scopes?: string[]): Promise<Record<string, string>> {
-  return { authorization: `Bearer ${await testToken(scopes)}` };
-}
-
-/** graphql-ws `connectionParams` with the default token. */
-export async function wsConnectionParams(scopes?: string[]): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await testToken(scopes)}` };
 }
