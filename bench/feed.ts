@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { Client } from 'pg';
 import WebSocket from 'ws';
@@ -14,6 +13,7 @@ import { ChangeNotifier, createHubPubSub } from '../src/feed/change-notifier';
 import { ingestBatch } from '../src/ingest/ingest-batch';
 import { createLogger } from '../src/logging/logger';
 import { cpuMs, startHubProcess } from './hub-process';
+import { machine, positive } from './bench-options';
 
 /**
  * `npm run bench:feed -- [--subscribers 1000] [--events 200] [--rate 10] [--burst 300] [--burst-batch 10] [--profiles 200] [--json]`
@@ -43,11 +43,6 @@ interface Options {
 }
 
 const TARGET_P99_MS = 100;
-
-function positive(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('use a whole number of at least 1');
-  return Number(value);
-}
 
 function percentile(sorted: Float64Array | number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -230,12 +225,7 @@ async function main(options: Options): Promise<void> {
       },
       idleTransactionsPerSecond: idleTps,
       targetP99Ms: TARGET_P99_MS,
-      machine: {
-        cores: os.cpus().length,
-        cpu: os.cpus()[0]?.model,
-        memoryGb: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
-      },
+      machine: machine(),
     };
     if (options.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);

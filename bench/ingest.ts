@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { systemContext } from '../src/common/context';
@@ -15,6 +14,7 @@ import { ingestBatch, summarise } from '../src/ingest/ingest-batch';
 import type { IngestOutcome } from '../src/ingest/ingest-records';
 import { createLogger } from '../src/logging/logger';
 import { syntheticRecords, type SyntheticRecord } from './synthetic-records';
+import { machine, positive } from './bench-options';
 
 /**
  * `npm run bench:ingest -- --records 20000 [--batch-size 1000] [--seed 42] [--json] [--profile] [--explain]`
@@ -36,11 +36,6 @@ interface BenchOptions {
 }
 
 const TARGET_RECORDS_PER_SECOND = 5000;
-
-function positive(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('use a whole number of at least 1');
-  return Number(value);
-}
 
 /** A fresh database: a new one on DATABASE_URL's server, else a throw-away embedded PostgreSQL. */
 async function freshDatabase(): Promise<{
@@ -282,16 +277,12 @@ async function main(argv: string[]): Promise<void> {
               (SELECT count(*)::int FROM change_event) AS "changeEvents"`,
     );
     const rate = (ms: number) => Math.round(mix.records.length / (ms / 1000));
-    const cpus = os.cpus();
     const result = {
       records: mix.records.length,
       batchSize: options.batchSize,
       mix: mix.counts,
       machine: {
-        cores: cpus.length,
-        cpu: cpus[0]?.model.trim() ?? 'unknown',
-        memoryGb: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
+        ...machine(),
         postgres: serverVersion,
         database: database.description,
       },

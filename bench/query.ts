@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { Pool } from 'pg';
 import { systemContext } from '../src/common/context';
 import { toGlobalId } from '../src/common/global-id';
@@ -13,6 +12,7 @@ import { ingestBatch } from '../src/ingest/ingest-batch';
 import { createLogger } from '../src/logging/logger';
 import { cpuMs, startHubProcess, type HubProcess } from './hub-process';
 import { syntheticRecords } from './synthetic-records';
+import { machine, positive } from './bench-options';
 
 /**
  * `npm run bench:query -- [--profiles 5000] [--seconds 8] [--concurrency 16] [--json]`
@@ -35,11 +35,6 @@ interface Options {
   seconds: number;
   concurrency: number;
   json?: boolean;
-}
-
-function positive(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('use a whole number of at least 1');
-  return Number(value);
 }
 
 interface Phase {
@@ -186,12 +181,7 @@ async function main(options: Options): Promise<void> {
         profilePerSecondVsSql: Number((full.perSecond / sql.perSecond).toFixed(3)),
         maskedVsUnmasked: Number((maskedPhase.perSecond / full.perSecond).toFixed(3)),
       },
-      machine: {
-        cores: os.cpus().length,
-        cpu: os.cpus()[0]?.model,
-        memoryGb: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
-      },
+      machine: machine(),
     };
     if (options.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);

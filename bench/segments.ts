@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { systemContext } from '../src/common/context';
 import { createDataSource } from '../src/db/data-source';
 import { migrate } from '../src/db/database';
@@ -8,6 +8,7 @@ import { ephemeralDataDir, startEmbeddedPostgres } from '../src/db/embedded-post
 import { ChangeNotifier, createHubPubSub } from '../src/feed/change-notifier';
 import { createLogger } from '../src/logging/logger';
 import { defineSegment } from '../src/segments/segments';
+import { positive } from './bench-options';
 
 /**
  * `npm run bench:segments -- [--profiles 1000000] [--json]`
@@ -19,11 +20,6 @@ import { defineSegment } from '../src/segments/segments';
  */
 
 const TARGET_SECONDS = 60;
-
-function positive(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('use a whole number of at least 1');
-  return Number(value);
-}
 
 async function main(argv: string[]): Promise<void> {
   const options = new Command('bench:segments')

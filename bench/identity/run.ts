@@ -34,6 +34,7 @@ import {
   type Evaluation,
   type PairwiseScores,
 } from './metrics';
+import { positive } from '../bench-options';
 
 /**
  * `npm run bench:identity -- [--persons 5000] [--seed 1] [--json] [--scale [--scale-sizes 10000,1000000]]`
@@ -60,11 +61,6 @@ interface Options {
   scale?: boolean;
   scaleSizes: number[];
   scaleSample: number;
-}
-
-function positive(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('use a whole number of at least 1');
-  return Number(value);
 }
 
 function sizes(value: string): number[] {
