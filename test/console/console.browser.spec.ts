@@ -44,8 +44,9 @@ describe("the stewards' console in a real browser", () => {
     await page.goto(`${base}/console/`);
     await page.getByLabel('Access token').fill('not-a-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    // An unreadable token never leaves the sign-in screen.
-    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    // An unreadable token never leaves the sign-in screen, and the steward is told why.
+    await page.getByRole('alert').filter({ hasText: 'not an access token' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Merge queue' }).count()).toBe(0);
     const expired = await testToken(['profiles:read', 'steward'], { expiresIn: -3600 });
     await page.getByLabel('Access token').fill(expired);
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -1,8 +1,10 @@
 import { useState } from 'react';
+import { tokenInfo } from '../api';
 
 /** Sign-in: the console talks to the public GraphQL API with the steward's own access token. */
 export function Login({ reason, onSignIn }: { reason?: string; onSignIn: (token: string) => void }) {
   const [value, setValue] = useState('');
+  const [unreadable, setUnreadable] = useState(false);
   return (
     <div className="login">
       <h1>profile-hub · stewards&apos; console</h1>
@@ -14,7 +16,10 @@ export function Login({ reason, onSignIn }: { reason?: string; onSignIn: (token:
       <form
         onSubmit={(event) => {
           event.preventDefault();
-          if (value.trim()) onSignIn(value);
+          // Only the shape is checked here; the hub verifies the token on the first request.
+          if (!tokenInfo(value.trim())) return setUnreadable(true);
+          setUnreadable(false);
+          onSignIn(value);
         }}
       >
         <label htmlFor="token">Access token</label>
@@ -26,6 +31,11 @@ export function Login({ reason, onSignIn }: { reason?: string; onSignIn: (token:
           placeholder="eyJhbGciOi…"
           autoFocus
         />
+        {unreadable && (
+          <div className="error" role="alert">
+            That is not an access token: paste the whole JWT (three parts separated by dots).
+          </div>
+        )}
         <button type="submit" disabled={!value.trim()}>
           Sign in
         </button>
