@@ -28,6 +28,7 @@ describe('blockingKeys', () => {
       'd:1980-03-05:30001',
       'dm:1980-03-05:KFLSK',
       'a:30001:12:KFLSK',
+      'af:30001:12:JN',
       'z:30001:KFLSK',
     ]);
   });
@@ -36,7 +37,12 @@ describe('blockingKeys', () => {
     [
       'a typo in the surname, with a new email and phone',
       { ...jan, lastName: 'Kowlaski', email: 'jk@firma.pl', phone: '+48500100200' },
-      ['f:JN:1980-03-05', 'd:1980-03-05:30001'],
+      ['f:JN:1980-03-05', 'd:1980-03-05:30001', 'af:30001:12:JN'],
+    ],
+    [
+      'a typo in the surname and a day off in the birth date, at the same address',
+      { ...jan, lastName: 'Kowlaski', birthDate: '1980-03-06', email: 'jk@firma.pl', phone: '+48500100200' },
+      ['af:30001:12:JN'],
     ],
     [
       'a nickname, with a new email, no phone',

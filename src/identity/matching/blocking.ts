@@ -23,6 +23,7 @@ const CODE_LENGTH = 8;
  * - `f:<first-name code>:<birth date>` — survives a surname change or typo;
  * - `n:<code>:<code>:<birth year>` — first- and surname codes in alphabetical order, so that swapped names share it;
  * - `a:<postal code>:<house number>:<surname code>`;
+ * - `af:<postal code>:<house number>:<first-name code>` — survives a surname typo and a birth-date slip at once;
  * - `z:<postal code>:<surname code>` — for records with neither a birth date nor a house number;
  * - `d:<birth date>:<postal code>`;
  * - `dm:<date>:<surname code>` — of the birth date and its day/month swap, the earlier, so that a date and its
@@ -71,6 +72,8 @@ export function blockingKeys(p: PersonFeatures): string[] {
     }
   }
   if (postal && houseNumber && last) add(`a:${postal}:${houseNumber}:${last}`);
+  // A mistyped surname together with a birth-date slip loses every key above but this one.
+  if (postal && houseNumber && firsts.length > 0) add(`af:${postal}:${houseNumber}:${firsts[0]}`);
   // Records without a birth date or house number (a web form, an MA lead) still meet their family name's
   // other records in the same postal area; a postal code holds few people of one surname.
   if (postal && last) add(`z:${postal}:${last}`);
