@@ -16,7 +16,7 @@ const TABLE: Record<string, string> = {
   jonathan: 'jon jonny nathan',
   joseph: 'joe joey jo josef sepp seppl jupp',
   thomas: 'tom tommy thom tommi',
-  michael: 'mike mikey mick mickey mickie',
+  michael: 'mike mikey mick mickey mickie micha',
   christopher: 'chris kit topher kris',
   christine: 'chris chrissy tina christina kristine kristina christiane',
   christian: 'chris christl',
@@ -70,9 +70,9 @@ const TABLE: Record<string, string> = {
   francis: 'frank fran frankie',
   russell: 'russ',
   philip: 'phil pip phillip',
-  elizabeth: 'liz lizzie lizzy beth betty bette betsy eliza libby lisa elisabeth elise liesel sissi',
+  elizabeth: 'liz lizzie lizzy beth betty bette betsy eliza libby lisa elisabeth elise liesel sissi elli',
   margaret: 'maggie meg peggy marge margie greta gretchen margarete grete gretel',
-  katherine: 'kate katie kathy cathy kat kitty catherine kathryn katharine katharina kathi',
+  katherine: 'kate katie kathy cathy kat kitty catherine kathryn katharine katharina kathi katja',
   jennifer: 'jen jenny jenn',
   jessica: 'jess jessie',
   rebecca: 'becky becca',
@@ -118,7 +118,7 @@ const TABLE: Record<string, string> = {
   jadwiga: 'jadzia',
   krystyna: 'krysia',
   magdalena: 'magda madzia lena lene',
-  maria: 'marysia',
+  maria: 'marysia mari mary',
   zofia: 'zosia',
   urszula: 'ula',
   wiktoria: 'wika',
@@ -130,10 +130,10 @@ const TABLE: Record<string, string> = {
   tomasz: 'tomek',
   piotr: 'piotrek',
   pawel: 'pawelek',
-  michal: 'michas',
+  michal: 'michas michalek',
   andrzej: 'jedrek andrzejek',
   wojciech: 'wojtek',
-  stanislaw: 'stasiek stas',
+  stanislaw: 'stasiek stas staszek',
   wladyslaw: 'wladek',
   zbigniew: 'zbyszek',
   grzegorz: 'grzes grzesiek',
@@ -151,6 +151,7 @@ const TABLE: Record<string, string> = {
   ryszard: 'rysiek',
   witold: 'witek',
   bartlomiej: 'bartek',
+  bartosz: 'bartek',
   jerzy: 'jurek',
   adam: 'adas',
   ireneusz: 'irek',
@@ -166,6 +167,9 @@ const TABLE: Record<string, string> = {
   andreas: 'andi anderl',
   bernhard: 'bernd',
   gabriele: 'gabi',
+  stefanie: 'steffi',
+  monika: 'moni',
+  florian: 'flo',
   cornelia: 'conny',
   sebastian: 'basti seb sebas',
   // Spanish
@@ -177,10 +181,10 @@ const TABLE: Record<string, string> = {
   ignacio: 'nacho',
   guillermo: 'memo guille',
   enrique: 'quique kike',
-  alejandro: 'alejo jandro',
+  alejandro: 'alejo jandro alex',
   antonio: 'toni tono',
   dolores: 'lola loli',
-  concepcion: 'concha conchita',
+  concepcion: 'concha conchita conchi',
   consuelo: 'chelo',
   rosario: 'charo',
   mercedes: 'merche meche',
@@ -190,7 +194,10 @@ const TABLE: Record<string, string> = {
   roberto: 'beto tito',
   alberto: 'beto',
   rafael: 'rafa',
-  fernando: 'nando',
+  fernando: 'nando fer',
+  beatriz: 'bea',
+  inmaculada: 'inma',
+  encarnacion: 'encarna',
   santiago: 'santi chago',
   luis: 'lucho',
   javier: 'javi',
@@ -206,6 +213,28 @@ for (const [canonical, variants] of Object.entries(TABLE)) {
     if (!list.includes(canonical)) list.push(canonical);
     CANONICAL.set(name, list);
   }
+}
+
+/** Canonical name → every form of it in the table (itself first). */
+const FORMS = new Map<string, readonly string[]>(
+  Object.entries(TABLE).map(([canonical, variants]) => [canonical, [canonical, ...variants.split(' ')]]),
+);
+
+/** Per folded name: the forms of every name it stands for, computed on first use. */
+const formsOf = new Map<string, readonly string[]>();
+
+/**
+ * Every form of the given names a folded first name stands for, the name itself included: `tomek` →
+ * `['tomasz', 'tomek']`, `alex` → Alexander's, Alexandra's and Alejandro's forms. A name the table does not know
+ * has only itself. Lets a comparison see that `Tvomek` is `Tomek` with a slip, and so a form of `Tomasz`.
+ */
+export function givenNameForms(folded: string): readonly string[] {
+  let forms = formsOf.get(folded);
+  if (forms) return forms;
+  const canonicals = CANONICAL.get(folded);
+  forms = canonicals ? [...new Set(canonicals.flatMap((c) => FORMS.get(c) ?? [c]))] : [folded];
+  if (formsOf.size < 10_000) formsOf.set(folded, forms);
+  return forms;
 }
 
 /** Number of diminutive or variant → canonical pairs in the table. */

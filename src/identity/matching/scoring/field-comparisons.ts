@@ -1,7 +1,7 @@
 import { jaroWinkler } from '../compare/jaro-winkler';
 import { editDistance } from '../compare/edit-distance';
 import { spellsName as spellsFoldedName } from '../compare/mailbox-name';
-import { areNicknameEquivalent, canonicalGivenNames } from '../compare/nicknames';
+import { areNicknameEquivalent, givenNameForms } from '../compare/nicknames';
 import { fold, normalisePostalCode, normaliseStreetLine } from '../compare/normalise';
 import { phoneticCode } from '../compare/phonetic';
 import { isJunkLocalPart } from '../junk-values';
@@ -150,13 +150,22 @@ export function compareName(a: PreparedFeatures, b: PreparedFeatures): FieldOutc
 
 /**
  * Whether two folded names are one name with a slip: Jaro-Winkler ≥ 0.88, or one edit for names of four letters
- * or more (two from six), or the same phonetic code (also from four). Names shorter than three letters only match exactly, so
- * that Ola and Ela, or Jan and Jon, stay two names.
+ * or more (two from six), or the same phonetic code (also from four). Three-letter names are close only with one
+ * letter after the first slipped to a neighbouring key or a look-alike (`Ewa` / `Esa`, `Lea` / `Lca`), so that Ola
+ * and Ela, or Jan and Jon, stay two names; shorter ones only match exactly. A name with a digit or `rn` is also read as a
+ * scanner would have misread it (`M0nika`, `Srnith`: 0→o, 1→l, 5→s, 8→b, rn→m), since names hold no digits.
  */
 export function closeNames(a: string, b: string): boolean {
+  if (closeSpellings(a, b)) return true;
+  if (!OCR_PRONE.test(a) && !OCR_PRONE.test(b)) return false;
+  return closeSpellings(readAsScanned(a), readAsScanned(b));
+}
+
+function closeSpellings(a: string, b: string): boolean {
   if (a === b) return a !== '';
   const shorter = Math.min(a.length, b.length);
   if (shorter < 3) return false;
+  if (a.length === 3 && b.length === 3 && a[0] === b[0] && oneSlip(a, b)) return true;
   if (shorter >= 4 && editDistance(a, b, 2) <= (shorter >= 6 ? 2 : 1)) return true;
   if (jaroWinkler(a, b) >= 0.88) return true;
   if (shorter < 4) return false;
@@ -164,17 +173,68 @@ export function closeNames(a: string, b: string): boolean {
   return code !== '' && code === phoneticCode(b);
 }
 
-/** First names close by `closeNames`, also through the nickname table (Elizaheth / Betty). */
-function closeFirstNames(a: string, b: string): boolean {
-  if (closeNames(a, b) || areNicknameEquivalent(a, b)) return true;
-  const ca = canonicalGivenNames(a);
-  const cb = canonicalGivenNames(b);
-  return ca.some((x) => cb.some((y) => closeNames(x, y)));
+/**
+ * Whether two three-letter words differ in one letter after the first, and that letter is one a hand or a scanner
+ * slips to: a key next to it on a QWERTY keyboard (Ewa / Ews, Ana / Aha) or a look-alike (Lea / Lca).
+ */
+function oneSlip(a: string, b: string): boolean {
+  const i = a[1] === b[1] ? 2 : 1;
+  if (i === 1 && a[2] !== b[2]) return false;
+  return a[i] !== b[i] && (isKeyboardNeighbour(a[i], b[i]) || LOOK_ALIKES.has(a[i] + b[i]));
 }
 
-/** Surnames close by `closeNames`, or agreeing by their tokens (a second surname dropped). */
+const KEY_ROWS = ['qwertyuiop', 'asdfghjkl', 'zxcvbnm'];
+const KEY_AT = new Map<string, [number, number]>(
+  KEY_ROWS.flatMap((row, r) => [...row].map((key, c): [string, [number, number]] => [key, [r, c]])),
+);
+
+function isKeyboardNeighbour(x: string, y: string): boolean {
+  const p = KEY_AT.get(x);
+  const q = KEY_AT.get(y);
+  return p !== undefined && q !== undefined && Math.abs(p[0] - q[0]) <= 1 && Math.abs(p[1] - q[1]) <= 1;
+}
+
+const LOOK_ALIKES = new Set(['ce', 'ec', 'bh', 'hb', 'il', 'li', 'nm', 'mn', 'uv', 'vu']);
+
+const OCR_PRONE = /[0158]|rn/;
+const OCR_LETTERS: Record<string, string> = { '0': 'o', '1': 'l', '5': 's', '8': 'b' };
+const readAsScanned = (name: string) => name.replace(/[0158]/g, (d) => OCR_LETTERS[d]).replace(/rn/g, 'm');
+
+/**
+ * First names close by `closeNames`, also through the nickname table: a form of one of the names, with one slip,
+ * is the other (`Tvomek` / `Tomasz`: Tomek mistyped; `Elizaheth` / `Betty`).
+ */
+function closeFirstNames(a: string, b: string): boolean {
+  if (closeNames(a, b) || areNicknameEquivalent(a, b)) return true;
+  return (
+    givenNameForms(b).some((y) => y !== b && oneSlipApart(a, y)) ||
+    givenNameForms(a).some((x) => x !== a && oneSlipApart(x, b))
+  );
+}
+
+/**
+ * One edit apart (from four letters; three-letter words as `closeSpellings` allows them): how a form of a name is
+ * compared with a spelling that may carry a slip. Stricter than `closeNames` — no phonetic codes, which would make
+ * short forms sound like other names (Jenn / John).
+ */
+function oneSlipApart(a: string, b: string): boolean {
+  if (a === b) return true;
+  const shorter = Math.min(a.length, b.length);
+  if (shorter >= 4) return editDistance(a, b, 1) <= 1;
+  return a.length === 3 && b.length === 3 && a[0] === b[0] && oneSlip(a, b);
+}
+
+/**
+ * Surnames close by `closeNames`, or agreeing by their tokens (a second surname dropped), or — for double
+ * surnames — each token of the one with fewer close to a token of the other (`Goumez` / `Gómez García`).
+ */
 function closeSurnames(a: string, b: string): boolean {
-  return surnamesAgree(a, b) || closeNames(a, b);
+  if (surnamesAgree(a, b) || closeNames(a, b)) return true;
+  if (!a.includes(' ') && !b.includes(' ')) return false;
+  const ta = a.split(' ');
+  const tb = b.split(' ');
+  const [fewer, more] = ta.length <= tb.length ? [ta, tb] : [tb, ta];
+  return fewer.every((t) => more.some((u) => closeNames(t, u)));
 }
 
 /** Birth date levels: exact, transposed, typo, year, disagree. */

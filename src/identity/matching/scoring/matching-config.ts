@@ -83,29 +83,35 @@ export const DEFAULT_MATCHING: MatchingConfig = deepFreeze({
   },
   levels: {
     name: {
-      // First and last name equal after folding (a token prefix counts: "Anna" / "Anna Maria"). m: 81% of
-      // one person's record pairs carry the same full name. u: ~1% of random pairs share a first name and
-      // ~0.1% a surname, so ~1e-5 share both. ≈ 16.3
-      exact: { m: 0.81, u: 1e-5 },
-      // First and last name exchanged (forms that ask "name, surname" in the other order). ≈ 13.3
-      swapped: { m: 0.01, u: 1e-6 },
-      // Same surname, nickname-equivalent first names (Bob/Robert, Kasia/Katarzyna). u: surname (1e-3) × the
-      // rare chance that two different first names are one name's forms (1e-2). ≈ 11.6
-      nickname: { m: 0.03, u: 1e-5 },
-      // Jaro-Winkler ≥ 0.94 on both first and last name: typos (Kowalsky, Katarzina). ≈ 9.6
-      similar: { m: 0.04, u: 5e-5 },
+      // m values: the share of one person's record pairs at each level, given how often keyed names carry a slip
+      // (a typo, a misread or mistyped letter: ~5% per name, so ~20% of pairs have one somewhere), a nickname
+      // (~7%) or names swapped (~2%); the generated benchmark data (bench/identity) measures 0.63 / 0.03 / 0.08 /
+      // 0.15 / 0.09 for exact / swapped / nickname / similar / typo.
+      // First and last name equal after folding (a token prefix counts: "Anna" / "Anna Maria"). u: ~1% of random
+      // pairs share a first name and ~0.1% a surname, so ~1e-5 share both. ≈ 16.1
+      exact: { m: 0.72, u: 1e-5 },
+      // First and last name exchanged (forms that ask "name, surname" in the other order). ≈ 14.3
+      swapped: { m: 0.02, u: 1e-6 },
+      // Same surname, nickname-equivalent first names (Bob/Robert, Kasia/Katarzyna). Two different people land
+      // here only if they share the surname (1e-3) and the given name (1e-2) and one of them writes it as a
+      // nickname (~10%, as often as for one person's two records): u ≈ 1e-6, taken at 2e-6 for diminutives of
+      // several names (Alex, Chris, Sam). So a nickname weighs nearly as much as an equal name — it is the same
+      // name written another way, not a weaker resemblance. ≈ 15.1
+      nickname: { m: 0.07, u: 2e-6 },
+      // Jaro-Winkler ≥ 0.94 on both first and last name, or both names with slips (Kowalsky, Katarzina). ≈ 10.5
+      similar: { m: 0.07, u: 5e-5 },
       // One name equal, the other with a slip (Jaro-Winkler ≥ 0.85: William/Wijliam, Kowalski/Kowlaski): the
-      // commonest error of keyed data. u: a shared surname (1e-3) × first names that close by chance (~5%). ≈ 9.6
-      typo: { m: 0.04, u: 5e-5 },
-      // Equal phonetic codes on both (Meier/Mayer, Zofia/Sophia): spelling drift, but more false friends. ≈ 7.6
-      phonetic: { m: 0.02, u: 1e-4 },
+      // commonest error of keyed data. u: a shared surname (1e-3) × first names that close by chance (~5%). ≈ 10.5
+      typo: { m: 0.07, u: 5e-5 },
+      // Equal phonetic codes on both (Meier/Mayer, Zofia/Sophia): spelling drift, but more false friends. ≈ 6.6
+      phonetic: { m: 0.01, u: 1e-4 },
       // Same surname, and one first name is just the other's initial ("J. Kowalski"). Abbreviating is as
       // likely for different people, so u is surname (1e-3) × one side abbreviated (~2%) × same initial (~7%)
-      // ≈ 1.5e-6, taken conservatively at 5e-6. ≈ 12
-      initial: { m: 0.02, u: 5e-6 },
+      // ≈ 1.5e-6, taken conservatively at 5e-6. ≈ 11
+      initial: { m: 0.01, u: 5e-6 },
       // First names unrelated, or surnames differ (marriage, a sibling, another person). Two records of one
       // person rarely disagree like this once nicknames, typos and initials are levels of their own. ≈ −5.1
-      disagree: { m: 0.03, u: 0.99977 },
+      disagree: { m: 0.03, u: 0.999782 },
     },
     birthDate: {
       // m: birth dates are keyed once and rarely wrong; u: 1 in ~20,000 dates over 60 years of adults. ≈ 14.2

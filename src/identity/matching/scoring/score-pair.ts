@@ -22,6 +22,12 @@ import {
 /** Birth dates this far apart, with everything else shared, read as parent and child. */
 const GENERATION_YEARS = 15;
 
+/**
+ * Name levels short of equal names: spouses and siblings reach them (Martin / Martina, Chris for Christian and
+ * for Christine), so with birth dates that differ they are two people of one household.
+ */
+const ALIKE_NAMES = new Set(['nickname', 'similar', 'typo', 'phonetic', 'initial']);
+
 /** Fields that members of one household share, so that their agreement says little once names or ages differ. */
 const HOUSEHOLD_FIELDS = new Set<Comparison['field']>(['email', 'phone', 'address', 'postalCode', 'city']);
 
@@ -33,9 +39,10 @@ const HOUSEHOLD_FIELDS = new Set<Comparison['field']>(['email', 'phone', 'addres
  * Two refinements of plain Fellegi-Sunter, both reported in `detail`:
  * - Term frequency: an exact name agreement on a common name ("John Smith") uses u = max(u, share of that
  *   name) from `tf`, so it weighs less than agreement on "Zbigniew Przybylski".
- * - Households: once the names disagree, or the birth dates are a generation apart, agreement on email, phone
- *   or address is what members of one family share, so it is weighed with the `household` level — a father and
- *   son or twins sharing a home and an inbox are not auto-merged.
+ * - Households: once the names disagree, or the birth dates are a generation apart, or the names are only alike
+ *   (not equal) and the birth dates differ, agreement on email, phone or address is what members of one family
+ *   share, so it is weighed with the `household` level — a father and son, twins, or Martin and Martina sharing a
+ *   home and an inbox are not auto-merged.
  * @example scorePair({ firstName: 'Jan', lastName: 'Kowalski', email: 'jan@x.pl' },
  *                    { firstName: 'Janek', lastName: 'Kowalski', email: 'jan@x.pl' }).total // ≈ 27.5
  */
@@ -53,6 +60,8 @@ export function scorePair(
   if (name.level === 'disagree') household = 'the names differ';
   else if (birthDate.level === 'disagree' && (birthDate.yearsApart ?? 0) >= GENERATION_YEARS) {
     household = 'born a generation apart';
+  } else if (ALIKE_NAMES.has(name.level) && (birthDate.level === 'disagree' || birthDate.level === 'year')) {
+    household = 'names only alike and the birth dates differ';
   }
 
   const comparisons: Comparison[] = [
