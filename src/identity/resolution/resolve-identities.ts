@@ -469,9 +469,9 @@ function stripEmpty(features: PersonFeatures): PersonFeatures {
 /** The profile as the record is compared with it: its golden values, with whichever of its emails and phones fits. */
 function comparable(info: ProfileInfo, record: PersonFeatures): PersonFeatures {
   const email =
-    record.email && info.emails.has(record.email) ? record.email : (info.features.email ?? [...info.emails][0]);
+    record.email && info.emails.has(record.email) ? record.email : (info.features.email ?? firstOf(info.emails));
   const phone =
-    record.phone && info.phones.has(record.phone) ? record.phone : (info.features.phone ?? [...info.phones][0]);
+    record.phone && info.phones.has(record.phone) ? record.phone : (info.features.phone ?? firstOf(info.phones));
   // The scorer caches its preparation per features object: hand it the same object while nothing differs —
   // one per email and phone the profile is compared with, until its features change.
   let cached = comparableCache.get(info);
@@ -486,6 +486,12 @@ function comparable(info: ProfileInfo, record: PersonFeatures): PersonFeatures {
     cached.values.set(key, value);
   }
   return value;
+}
+
+/** The first value of a set, without copying it into an array. */
+function firstOf(values: Set<string>): string | undefined {
+  for (const value of values) return value;
+  return undefined;
 }
 
 const comparableCache = new WeakMap<ProfileInfo, { features: PersonFeatures; values: Map<string, PersonFeatures> }>();
