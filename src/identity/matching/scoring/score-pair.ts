@@ -54,7 +54,7 @@ export function scorePair(
 ): MatchScore {
   const pa = prepare(a);
   const pb = prepare(b);
-  const name = compareName(pa, pb);
+  const name = compareNames(pa, pb);
   const birthDate = compareBirthDate(pa, pb);
   let household: string | undefined;
   if (name.level === 'disagree') household = 'the names differ';
@@ -88,6 +88,26 @@ export function scorePair(
   let total = 0;
   for (const c of comparisons) total += c.weight;
   return { total, comparisons };
+}
+
+/** Most name-pair outcomes remembered; past it the memo starts afresh (a few MB at most). */
+const NAME_MEMO_LIMIT = 100_000;
+const nameOutcomes = new Map<string, FieldOutcome>();
+
+/**
+ * `compareName`, remembered by the four folded names it reads: names are few and candidates many (a batch
+ * compares "Anna Nowak" with "Maria Nowak" again and again), and the comparison — Jaro-Winkler, edit distances,
+ * phonetic codes, the nickname table — costs far more than a map look-up. Outcomes are never changed by callers.
+ */
+function compareNames(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome {
+  const key = `${a.first}\u0000${a.last}\u0000${b.first}\u0000${b.last}`;
+  let outcome = nameOutcomes.get(key);
+  if (outcome === undefined) {
+    outcome = compareName(a, b);
+    if (nameOutcomes.size >= NAME_MEMO_LIMIT) nameOutcomes.clear();
+    nameOutcomes.set(key, outcome);
+  }
+  return outcome;
 }
 
 /** Address parts, from the one whose disagreement says most about a move to the one that says least. */
