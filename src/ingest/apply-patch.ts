@@ -38,6 +38,9 @@ export function stableJson(value: unknown): string {
 }
 
 export function sameValue(a: AttributeValue | undefined, b: AttributeValue | undefined): boolean {
+  if (a === b) return true;
+  // Two scalars that are not identical differ (attributes come from JSON: no NaN); objects compare by content.
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   return stableJson(a) === stableJson(b);
 }
 
