@@ -45,6 +45,8 @@ describe('normaliseStreetLine', () => {
     ['Calle Mayor 5', 'mayor', '5'],
     ['al. Jana Pawła II 10-12', 'al jana pawla ii', '10'],
     ['ul. 3 Maja 5', '3 maja', '5'],
+    ['Flat 20, 93 High Street', 'high st', '93'],
+    ['20 93 High Street', 'high st', '93'],
   ])('%s → street %s, number %s', (line, street, houseNumber) => {
     expect(normaliseStreetLine(line)).toEqual({ street, houseNumber });
   });

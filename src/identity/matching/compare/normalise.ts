@@ -125,8 +125,8 @@ const HOUSE_NUMBER = /^\d+[a-z]?$/;
  * Normalises a street line for comparison and extracts its house number.
  *
  * The house number is the last token when the line ends in a number (European order: `Długa 12`), else the
- * first number (`12 Main St`). A flat or unit (`/3`, `m. 3`, `apt 4`) and a range's second number (`12-14`) are
- * dropped. `st` first in a line is "saint", anywhere else "street". Limits: a street named by a number and
+ * first number (`12 Main St`), or the second of two leading numbers (`20 93 High St`: flat 20). A flat or unit
+ * (`/3`, `m. 3`, `apt 4`, `Flat 20,`) and a range's second number (`12-14`) are dropped. `st` first in a line is "saint", anywhere else "street". Limits: a street named by a number and
  * written without a house number (`ul. 3 Maja`) yields that number as the house number.
  * @example normaliseStreetLine('ul. Długa 12a/3') // → { street: 'dluga', houseNumber: '12a' }
  * @example normaliseStreetLine('Hauptstraße 5')  // → { street: 'hauptstr', houseNumber: '5' }
@@ -145,10 +145,14 @@ export function normaliseStreetLine(line: string): StreetLine {
   const tokens = text.split(' ');
   let numberAt = HOUSE_NUMBER.test(tokens[tokens.length - 1]) ? tokens.length - 1 : -1;
   if (numberAt < 0) numberAt = tokens.findIndex((t) => HOUSE_NUMBER.test(t));
+  // Two numbers before the street (`20 93 High Street`, the British `Flat 20, 93 High Street` without its word):
+  // the first is the flat, the second the house.
+  const flatFirst = numberAt === 0 && tokens.length > 2 && HOUSE_NUMBER.test(tokens[1]);
+  if (flatFirst) numberAt = 1;
   const houseNumber = numberAt >= 0 ? tokens[numberAt].replace(/^0+(?=\d)/, '') : undefined;
   const words: string[] = [];
   tokens.forEach((token, i) => {
-    if (i === numberAt) return;
+    if (i === numberAt || (flatFirst && i === 0)) return;
     let word = token;
     if (word === 'st' && words.length === 0 && i < tokens.length - 1) word = 'saint';
     else if (word in STREET_WORDS) word = STREET_WORDS[word];
