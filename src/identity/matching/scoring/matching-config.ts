@@ -77,7 +77,9 @@ export const DEFAULT_MATCHING: MatchingConfig = deepFreeze({
     // Same name and email ≈ 32, same name, birth date and address with a new email ≈ 46: far above.
     // Twins sharing birth date, surname, address and email ≈ 18–21 and father and son ≈ −1: below. A common
     // name in one city (John Smith ≈ 16–17, Anna Nowak ≈ 18 when only the surname's share is known) stays
-    // below review; a rare name in one city (≈ 20.6) or a woman under her new surname (≈ 21) is reviewed.
+    // below review; a rare name in one city (≈ 20.3) or a woman under her new surname (≈ 21) is reviewed. The
+    // same birth date at another address (a move) with a nickname ≈ 26 merges, with a slip in one name ≈ 21.4
+    // is reviewed (lowering autoMerge to 21 would merge the twins and the new surname above).
     autoMerge: 24,
     review: 19,
   },

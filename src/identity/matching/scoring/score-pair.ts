@@ -44,7 +44,7 @@ const HOUSEHOLD_FIELDS = new Set<Comparison['field']>(['email', 'phone', 'addres
  *   share, so it is weighed with the `household` level — a father and son, twins, or Martin and Martina sharing a
  *   home and an inbox are not auto-merged.
  * @example scorePair({ firstName: 'Jan', lastName: 'Kowalski', email: 'jan@x.pl' },
- *                    { firstName: 'Janek', lastName: 'Kowalski', email: 'jan@x.pl' }).total // ≈ 27.5
+ *                    { firstName: 'Janek', lastName: 'Kowalski', email: 'jan@x.pl' }).total // ≈ 31
  */
 export function scorePair(
   a: PersonFeatures,
