@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { spellsName } from './compare/mailbox-name';
 import { canonicalGivenNames, isKnownGivenName } from './compare/nicknames';
 import { fold, normalisePostalCode, normaliseStreetLine } from './compare/normalise';
 import { phoneticCode } from './compare/phonetic';
@@ -17,7 +18,9 @@ const CODE_LENGTH = 8;
  * its format) keeps at least one key of their other records, while no key gathers thousands of people:
  * - `e:<email>` — the mailbox (`+tag` and Gmail dots removed);
  * - `el:<local part>` — the local part at any provider, only when ≥ 4 characters and not a role, a
- *   placeholder or a bare given name (`jan.kowalski`, not `info`, `test` or `anna`);
+ *   placeholder, a bare given name or just the record's own name (`kowal.jan80`, not `info`, `test`, `anna`,
+ *   or `jan.kowalski` for Jan Kowalski: every namesake may hold that one somewhere, so such a key is a name-only
+ *   block that grows with the number of profiles, and the scorer counts that agreement as the name's anyway);
  * - `p:<last 9 digits>` — the phone in any format or country prefix;
  * - `n:<surname code>:<birth date>`;
  * - `f:<first-name code>:<birth date>` — survives a surname change or typo;
@@ -48,7 +51,8 @@ export function blockingKeys(p: PersonFeatures): string[] {
     }
     add(`e:${local}@${domain}`);
     const handle = local.replace(/[._-]/g, '');
-    if (handle.length >= 4 && !isJunkLocalPart(local) && !isKnownGivenName(handle)) add(`el:${handle}`);
+    const ownName = spellsName(local, p.firstName ? fold(p.firstName) : '', p.lastName ? fold(p.lastName) : '');
+    if (handle.length >= 4 && !isJunkLocalPart(local) && !isKnownGivenName(handle) && !ownName) add(`el:${handle}`);
   }
 
   const digits = p.phone?.replace(/\D/g, '') ?? '';
