@@ -16,6 +16,15 @@ import { identityKeys } from '../../src/identity/resolution/identity-keys';
 import { DEFAULT_MATCHING } from '../../src/identity/matching/scoring/matching-config';
 import { scorePair } from '../../src/identity/matching/scoring/score-pair';
 import {
+  compareAddress,
+  compareBirthDate,
+  compareCity,
+  compareEmail,
+  comparePhone,
+  comparePostalCode,
+  prepare,
+} from '../../src/identity/matching/scoring/field-comparisons';
+import {
   BENCH_SOURCES,
   createRandom,
   generate,
@@ -307,47 +316,95 @@ async function measureQuality(dataSource: DataSource, data: GeneratedData, optio
   };
 }
 
-/**
- * Recall of a perfect record-pair matcher: every true pair of records whose own score reaches the auto-merge
- * threshold is joined (with no blocking, and transitively, strongest first), never two CRM contacts into one
- * group (the per-source guardrail), and nothing false. Not a bound on the hub, which scores a record against a whole profile, but a
- * measure of how much of the truth the records' pairwise evidence reveals.
- */
-function recordPairReference(data: GeneratedData, phoneRegion: Country): number {
+type PersonRecords = { source: string; features: ReturnType<typeof identityKeys>['features'] }[];
+
+/** Each person's records as the hub reads them (validated and normalised), for the reference figures below. */
+function recordsByPerson(data: GeneratedData, phoneRegion: Country): PersonRecords[] {
   const receivedAt = new Date();
-  const byPerson = new Map<string, { source: string; features: ReturnType<typeof identityKeys>['features'] }[]>();
+  const byPerson = new Map<string, PersonRecords>();
   for (const g of data.records) {
     const validation = validateCanonicalRecord(g.record, undefined, receivedAt, { phoneRegion });
     if (!validation.ok) continue;
     const records = byPerson.get(g.personId) ?? byPerson.set(g.personId, []).get(g.personId)!;
     records.push({ source: g.record.source, features: identityKeys(validation.record.attributes, []).features });
   }
+  return [...byPerson.values()];
+}
+
+/**
+ * The share of true record pairs that end up in one group when each person's records are joined transitively
+ * along `links` — pairs `(x, y)` with a strength, strongest first, skipping a join that `allowed` refuses.
+ */
+function transitiveRecall(
+  persons: PersonRecords[],
+  link: (a: PersonRecords[number], b: PersonRecords[number]) => number | undefined,
+  allowed: (records: PersonRecords, x: number[], y: number[]) => boolean = () => true,
+): number {
   let truePairs = 0;
   let linked = 0;
-  for (const records of byPerson.values()) {
+  for (const records of persons) {
     const parent = records.map((_, i) => i);
-    const crm = records.map((r) => (r.source === 'salesforce' ? 1 : 0));
+    const members = records.map((_, i) => [i]);
     const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
-    const pairs: { x: number; y: number; score: number }[] = [];
+    const pairs: { x: number; y: number; strength: number }[] = [];
     for (let x = 0; x < records.length; x++) {
       for (let y = x + 1; y < records.length; y++) {
         truePairs++;
-        const score = scorePair(records[x].features, records[y].features).total;
-        if (score >= DEFAULT_MATCHING.thresholds.autoMerge) pairs.push({ x, y, score });
+        const strength = link(records[x], records[y]);
+        if (strength !== undefined) pairs.push({ x, y, strength });
       }
     }
-    // Strongest evidence first; a join that would put two CRM contacts in one group is left out.
-    for (const { x, y } of pairs.sort((p, q) => q.score - p.score)) {
+    for (const { x, y } of pairs.sort((p, q) => q.strength - p.strength)) {
       const [rx, ry] = [find(x), find(y)];
-      if (rx === ry || crm[rx] + crm[ry] > 1) continue;
+      if (rx === ry || !allowed(records, members[rx], members[ry])) continue;
       parent[rx] = ry;
-      crm[ry] += crm[rx];
+      members[ry].push(...members[rx]);
     }
-    const sizes = new Map<number, number>();
-    records.forEach((_, i) => sizes.set(find(i), (sizes.get(find(i)) ?? 0) + 1));
-    for (const size of sizes.values()) linked += (size * (size - 1)) / 2;
+    for (let i = 0; i < records.length; i++)
+      if (find(i) === i) linked += (members[i].length * (members[i].length - 1)) / 2;
   }
   return truePairs === 0 ? 1 : linked / truePairs;
+}
+
+/**
+ * Recall of a perfect record-pair matcher: every true pair of records whose own score reaches the auto-merge
+ * threshold is joined (with no blocking, and transitively, strongest first), never two CRM contacts into one
+ * group (the per-source guardrail), and nothing false. Not a bound on the hub, which scores a record against a whole profile, but a
+ * measure of how much of the truth the records' pairwise evidence reveals.
+ */
+function recordPairReference(persons: PersonRecords[]): number {
+  const crmContacts = (records: PersonRecords, group: number[]) =>
+    group.filter((i) => records[i].source === 'salesforce').length;
+  return transitiveRecall(
+    persons,
+    (a, b) => {
+      const score = scorePair(a.features, b.features).total;
+      return score >= DEFAULT_MATCHING.thresholds.autoMerge ? score : undefined;
+    },
+    (records, x, y) => crmContacts(records, x) + crmContacts(records, y) <= 1,
+  );
+}
+
+/**
+ * How much of the truth is visible at all beyond the name, whatever the scorer and the thresholds: the recall of
+ * joining, transitively, every true pair that agrees on something besides the name, with no guardrail.
+ * - `anyLevel`: email, phone, birth date, street line, postal code or city agreeing at any level the comparisons
+ *   know (a typo, the same year, the same city, the same local part at another provider …). The true pairs left
+ *   out share nothing but a (possibly misspelled) name: no matcher joins them without joining on a name alone.
+ * - `exact`: the same email, phone, birth date, street line or postal code — evidence that tells namesakes apart
+ *   (a city, a birth year or a postal area does not).
+ */
+function evidenceCeiling(persons: PersonRecords[]): { anyLevel: number; exact: number } {
+  const comparisons = [compareEmail, comparePhone, compareBirthDate, compareAddress, comparePostalCode, compareCity];
+  const ceiling = (agrees: (level: string, compare: (typeof comparisons)[number]) => boolean) =>
+    transitiveRecall(persons, (a, b) => {
+      const [pa, pb] = [prepare(a.features), prepare(b.features)];
+      return comparisons.some((compare) => agrees(compare(pa, pb).level, compare)) ? 1 : undefined;
+    });
+  return {
+    anyLevel: ceiling((level) => level !== 'missing' && level !== 'disagree'),
+    exact: ceiling((level, compare) => level === 'exact' && compare !== compareCity),
+  };
 }
 
 // ── scale ────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -615,10 +672,13 @@ async function main(argv: string[]): Promise<void> {
 
   const e = quality.evaluation;
   const sliceSet = sliceQuality.evaluation;
+  const mixedPersons = recordsByPerson(data, options.phoneRegion);
+  const slicePersons = recordsByPerson(sliceData, options.phoneRegion);
   const reference = {
-    mixed: recordPairReference(data, options.phoneRegion),
-    nameDobAddress: recordPairReference(sliceData, options.phoneRegion),
+    mixed: recordPairReference(mixedPersons),
+    nameDobAddress: recordPairReference(slicePersons),
   };
+  const ceiling = { mixed: evidenceCeiling(mixedPersons), nameDobAddress: evidenceCeiling(slicePersons) };
   const bySource = Object.fromEntries(
     BENCH_SOURCES.map((s) => [s, data.records.filter((r) => r.record.source === s).length]),
   );
@@ -646,6 +706,7 @@ async function main(argv: string[]): Promise<void> {
     ...e,
     byError: quality.byError,
     recordPairReference: reference,
+    evidenceCeiling: ceiling,
     nameDobAddressDataSet: {
       persons: sliceData.persons.length,
       records: sliceData.records.length,
@@ -697,6 +758,9 @@ async function main(argv: string[]): Promise<void> {
       `${n(e.pairwise.truePairs)} true`,
     `  a perfect record-pair matcher would reach recall ${f(reference.mixed)} (true record pairs scoring ≥ ` +
       `${DEFAULT_MATCHING.thresholds.autoMerge} joined transitively; the rest share too little)`,
+    `  evidence ceiling: ${f(ceiling.mixed.anyLevel)} of the true pairs are linked, even transitively, by anything ` +
+      `besides the name (email, phone, birth date, street, postal code or city at any level — the rest share only a ` +
+      `name); ${f(ceiling.mixed.exact)} by the same email, phone, birth date, street or postal code`,
     `  pairs touching the ${n(s.records)} records with only name + birth date + address: precision ` +
       `${f(s.pairwise.precision)}, recall ${f(s.pairwise.recall)}, F1 ${f(s.pairwise.f1)}; ${n(s.joined)} of ` +
       `${n(s.joinable)} joined to their person, ${n(s.wronglyJoined)} to someone else`,
@@ -716,7 +780,8 @@ async function main(argv: string[]): Promise<void> {
     `    precision                  ${f(sliceSet.pairwise.precision)}`,
     `    recall                     ${f(sliceSet.pairwise.recall)}`,
     `    F1                         ${f(sliceSet.pairwise.f1)}     ≥ ${TARGETS.sliceF1}   ${verdict(met.sliceF1)}`,
-    `    a perfect record-pair matcher would reach recall ${f(reference.nameDobAddress)}; CRM–CRM pairs ` +
+    `    a perfect record-pair matcher would reach recall ${f(reference.nameDobAddress)}; evidence ceiling ` +
+      `${f(ceiling.nameDobAddress.anyLevel)} / ${f(ceiling.nameDobAddress.exact)}; CRM–CRM pairs ` +
       `${n(sliceQuality.crmPairs.truePairs)}`,
     '',
     `  pairs touching a record with …   records  precision  recall`,
