@@ -54,7 +54,7 @@ describe("the stewards' console in a real browser", () => {
   });
 
   it('works a merge candidate: both profiles side by side with the evidence, approved with a key, merged in the hub', async () => {
-    // A nickname at the same postal code with another email: the review band.
+    // The same name with a slip in the surname at the same postal code, with another email: the review band.
     const [a] = await ingest('salesforce', [
       {
         externalId: 'sf-tomasz',
@@ -72,8 +72,8 @@ describe("the stewards' console in a real browser", () => {
         externalId: 'hs-tomek',
         updatedAt: at(1),
         attributes: {
-          firstName: 'Tomek',
-          lastName: 'Wojcik',
+          firstName: 'Tomasz',
+          lastName: 'Wójcyk',
           birthDate: '1988-03-07',
           email: 'tw88@example.org',
           address: { city: 'Poznan', postalCode: '60-101', country: 'PL' },

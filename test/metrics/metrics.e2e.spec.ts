@@ -160,7 +160,8 @@ describe('/metrics', () => {
     const before = await scrape();
     const band = (m: PrometheusExposition, b: string) =>
       sampleValue(m, 'profile_hub_match_outcomes_total', { band: b }) ?? 0;
-    // A nickname at the same postal code with another email: likely, not certain (see the identity tests).
+    // The same name with a slip in the surname at the same postal code, with another email: likely, not certain
+    // (see the identity tests).
     await ingest('salesforce', [
       record({
         firstName: 'Tomasz',
@@ -171,8 +172,8 @@ describe('/metrics', () => {
     ]);
     await ingest('hubspot', [
       record({
-        firstName: 'Tomek',
-        lastName: 'Wojcik',
+        firstName: 'Tomasz',
+        lastName: 'Wójcyk',
         birthDate: '1988-03-07',
         email: 'tw88@example.org',
         address: { city: 'Poznan', postalCode: '60-101', country: 'PL' },

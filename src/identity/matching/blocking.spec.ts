@@ -164,7 +164,7 @@ describe('blockingKeys', () => {
         expect(new Set(keys).size).toBe(keys.length);
         for (const key of keys) {
           expect(key.length).toBeLessThanOrEqual(MAX_BLOCKING_KEY_LENGTH);
-          expect(key).toMatch(/^(e|el|p|n|f|a|z|d|dm):./);
+          expect(key).toMatch(/^(e|el|p|n|f|a|af|z|d|dm):./);
         }
         expect(blockingKeys(p)).toEqual(keys);
       }),
