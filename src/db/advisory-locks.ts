@@ -36,3 +36,31 @@ export async function lockNames(tx: TxContext, names: Iterable<string>): Promise
     [[...keys], [...texts]],
   );
 }
+
+/**
+ * Most names one ingest batch locks one by one. PostgreSQL keeps advisory locks in its shared lock table, sized
+ * `max_locks_per_transaction` × `max_connections` (6,400 on a default server, shared by every connection and
+ * also holding each statement's table locks): a batch of a few thousand records names tens of thousands of
+ * identifiers and blocking keys, which ran out of it ("out of shared memory"). A batch with more names takes
+ * the ingest lock exclusively instead (`lockIngest`).
+ */
+export const MAX_INGEST_LOCK_NAMES = 2000;
+
+/** The lock every ingest batch holds: shared while it locks its names one by one, exclusive when it has too many. */
+const INGEST_LOCK = String(lockKey('ingest'));
+
+/**
+ * The first lock of an ingest batch, before any of its names: the ingest lock in shared mode when the batch will
+ * lock its names one by one (`lockNames`, at most about `MAX_INGEST_LOCK_NAMES`), or in exclusive mode for a
+ * batch that has more — it then excludes every other ingest batch for its duration (they all hold the lock
+ * shared while they hold their names) and needs no name locks at all. Two modes of one lock taken first, so
+ * batches of either kind never deadlock on each other. Returns whether the batch holds it exclusively.
+ */
+export async function lockIngest(tx: TxContext, names: number): Promise<boolean> {
+  const exclusive = names > MAX_INGEST_LOCK_NAMES;
+  await tx.manager.query(
+    exclusive ? 'SELECT pg_advisory_xact_lock($1::bigint)' : 'SELECT pg_advisory_xact_lock_shared($1::bigint)',
+    [INGEST_LOCK],
+  );
+  return exclusive;
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TxContext } from '../common/context';
-import { lockNames } from '../db/advisory-locks';
+import { lockIngest, lockNames } from '../db/advisory-locks';
 import { pgArray } from '../db/pg-array';
 import { applyMerges } from '../identity/merge/apply-merges';
 import { fileMergeCandidates } from '../identity/merge/merge-candidates';
@@ -147,13 +147,13 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
   if (pending.size === 0) return outcomes;
   const entries = [...pending.values()];
 
-  await lockNames(
-    tx,
-    entries.flatMap((e) => [
-      `record:${e.key}`,
-      ...e.record.links.map((l) => `record:${recordKey(l.source, l.externalId)}`),
-    ]),
-  );
+  // A batch with more names than the lock table should hold takes the ingest lock exclusively and locks none.
+  const recordNames = entries.flatMap((e) => [
+    `record:${e.key}`,
+    ...e.record.links.map((l) => `record:${recordKey(l.source, l.externalId)}`),
+  ]);
+  const locksAll = await lockIngest(tx, recordNames.length + keyNames(guesses.values()).size);
+  if (!locksAll) await lockNames(tx, recordNames);
   const stored = await loadSourceRecords(
     tx,
     entries.map((e) => e.record),
@@ -173,17 +173,7 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
   }
   // Every key matching will look up, locked in one global order: concurrent writers that could see the same
   // person queue up here, so one person never gets two profiles.
-  await lockNames(
-    tx,
-    [...keysOf.values()].flatMap((k) =>
-      k
-        ? [
-            ...[...k.contactPoints, ...k.declared].map((i) => `identifier:${i.type}:${i.value}`),
-            ...k.blockingKeys.map((key) => `block:${key}`),
-          ]
-        : [],
-    ),
-  );
+  if (!locksAll) await lockNames(tx, keyNames([...keysOf.values()].map((keys) => ({ keys }))));
 
   const resolution = await resolveIdentities(
     tx,
@@ -372,6 +362,18 @@ async function settleOnLiveProfiles(tx: TxContext, resolution: IdentityResolutio
 }
 
 const ids = (record: CanonicalRecord) => ({ source: record.source, externalId: record.externalId });
+
+/** The lock names of the identifiers and blocking keys matching will look up. */
+function keyNames(records: Iterable<{ keys: IdentityKeys | null }>): Set<string> {
+  const names = new Set<string>();
+  for (const { keys } of records) {
+    if (!keys) continue;
+    for (const i of keys.contactPoints) names.add(`identifier:${i.type}:${i.value}`);
+    for (const i of keys.declared) names.add(`identifier:${i.type}:${i.value}`);
+    for (const key of keys.blockingKeys) names.add(`block:${key}`);
+  }
+  return names;
+}
 
 /** A record's new state after the batch's arrivals for it, in order. */
 function patchRecords(

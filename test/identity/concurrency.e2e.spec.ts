@@ -10,6 +10,9 @@ import { serveProcess } from '../support/serve-process';
 const FIRST = ['Anna', 'Piotr', 'Maria', 'Jan', 'Ewa', 'Tomasz', 'Katarzyna', 'Michał', 'Agnieszka', 'Paweł'];
 const LAST = ['Nowak', 'Kowalski', 'Wiśniewski', 'Wójcik', 'Kowalczyk', 'Kamiński', 'Lewandowski', 'Zieliński'];
 
+/** Each run's people are born on other days than the other runs' (a namesake born the same day is one person). */
+const DAY_OFFSET: Record<string, number> = { bulk: 0, w16: 10, p2: 20 };
+
 /** Four records per person — one CRM contact, three MA records — that must end in one profile. */
 function recordsOf(people: number, tag: string) {
   const records: { source: string; record: Record<string, unknown>; person: number }[] = [];
@@ -20,7 +23,7 @@ function recordsOf(people: number, tag: string) {
       // Distinct people within and across runs (another run's person with the same name and birth date would
       // rightly be taken for the same person).
       lastName: `${LAST[p % LAST.length]}-${tag}-${p}`,
-      birthDate: `19${50 + (p % 50)}-0${1 + (p % 9)}-${tag === 'w16' ? 1 : 2}${p % 9}`,
+      birthDate: `19${50 + (p % 50)}-0${1 + (p % 9)}-${String(DAY_OFFSET[tag] + 1 + (p % 9)).padStart(2, '0')}`,
     };
     records.push({
       source: 'salesforce',
@@ -89,6 +92,56 @@ describe('one person, one profile under concurrent writers (invariant 3)', () =>
       await dataSource.destroy();
     }
     await assertOneProfilePerPerson(db, 'w16', 150);
+  }, 120000);
+
+  it('holds when a batch too big to lock name by name runs beside small writers', async () => {
+    const dataSource = createDataSource({ url: db.url, poolSize: 10 });
+    await dataSource.initialize();
+    try {
+      const ctx = systemContext(dataSource, createLogger('silent'), new ChangeNotifier(createHubPubSub()), 'test');
+      const records = recordsOf(400, 'bulk');
+      // Every CRM contact in one batch (more identifiers and blocking keys than MAX_INGEST_LOCK_NAMES: it takes
+      // the ingest lock exclusively), while eight writers send the MA records of the same people three at a time.
+      const bulk = records.filter((r) => r.source === 'salesforce').map((r) => r.record);
+      const queue = records.filter((r) => r.source === 'hubspot');
+      const writer = async () => {
+        for (let batch = queue.splice(0, 3); batch.length > 0; batch = queue.splice(0, 3)) {
+          await ingestBatch(ctx, { source: 'hubspot', records: batch.map((b) => b.record), transport: 'file' });
+        }
+      };
+      const [outcomes] = await Promise.all([
+        ingestBatch(ctx, { source: 'salesforce', records: bulk, transport: 'file' }),
+        ...Array.from({ length: 8 }, writer),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'REJECTED')).toEqual([]);
+    } finally {
+      await dataSource.destroy();
+    }
+    await assertOneProfilePerPerson(db, 'bulk', 400);
+  }, 120000);
+
+  it('takes a batch with more identifiers and keys than PostgreSQL’s lock table holds', async () => {
+    // 2,500 people with email, phone, birth date and address: ~10 identifiers and blocking keys each, more than
+    // the test server's lock table (64 per connection × 200) — locked name by name, this ran out of shared memory.
+    const ctx = systemContext(db.dataSource, createLogger('silent'), new ChangeNotifier(createHubPubSub()), 'test');
+    const records = Array.from({ length: 2500 }, (_, p) => ({
+      externalId: `big-${p}`,
+      updatedAt: '2026-11-01T10:00:00Z',
+      attributes: {
+        email: `big.${p}@example.com`,
+        phone: `+48 6${String(10_000_000 + p).slice(-8)}`,
+        firstName: FIRST[p % FIRST.length],
+        lastName: `${LAST[p % LAST.length]}-big-${p}`,
+        birthDate: `19${50 + (p % 50)}-0${1 + (p % 9)}-1${p % 9}`,
+        address: { line1: `ul. Długa ${p}`, city: 'Kraków', postalCode: `30-${String(p % 1000).padStart(3, '0')}` },
+      },
+    }));
+    const outcomes = await ingestBatch(ctx, { source: 'salesforce', records, transport: 'file' });
+    expect(outcomes.map((o) => o.status)).toEqual(records.map(() => 'CREATED'));
+    const [{ n }] = await db.dataSource.query(
+      `SELECT count(DISTINCT profile_id)::int AS n FROM source_record WHERE external_id LIKE 'big-%'`,
+    );
+    expect(n).toBe(2500);
   }, 120000);
 
   it('holds with two hub processes on one database', async () => {
