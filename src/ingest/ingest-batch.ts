@@ -1,6 +1,7 @@
 import { appendAudit, auditEntryFor, type NewAuditEntry } from '../audit/audit-trail';
 import { inTransaction, type ServiceContext } from '../common/context';
 import { SqlState, sqlState } from '../common/hub-error';
+import { noteRecordsWritten } from '../db/table-statistics';
 import { ingestRecords, type IngestBatch, type IngestOutcome } from './ingest-records';
 import type { Transport } from './dead-letters';
 
@@ -57,6 +58,11 @@ export async function ingestBatch(ctx: ServiceContext, batch: IngestBatch, attem
         return outcomes;
       });
       ctx.metrics?.recordIngest(batch, committed, startedAt);
+      noteRecordsWritten(
+        ctx.dataSource,
+        ctx.logger,
+        committed.filter((o) => o.status === 'CREATED' || o.status === 'UPDATED').length,
+      );
       return committed;
     } catch (error) {
       const state = sqlState(error);

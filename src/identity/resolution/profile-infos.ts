@@ -111,7 +111,15 @@ const TERM_FREQUENCY_TTL_MS = 60_000;
 const NO_STATISTICS_TTL_MS = 5_000;
 /** Counting holders of a surname stops here: past a few thousand a name is common, whatever the exact number. */
 const TF_COUNT_CAP = 2000;
-const termFrequencies = new WeakMap<object, { at: number; shares: Map<string, number> | null; analyzed: boolean }>();
+/**
+ * Counting directly is cheap while profiles are few; from this many on (and again at each doubling while no
+ * statistics appear) an ANALYZE is asked for, so that the shares come from the statistics at any size.
+ */
+const ANALYZE_FROM_PROFILES = 10_000;
+const termFrequencies = new WeakMap<
+  object,
+  { at: number; shares: Map<string, number> | null; analyzedAtProfiles: number }
+>();
 
 /**
  * How common each surname is among profiles, for the term-frequency adjustment: agreeing on "Nowak" says less
@@ -120,7 +128,12 @@ const termFrequencies = new WeakMap<object, { at: number; shares: Map<string, nu
  * SurnameStatistics), refreshed once a minute per process: constant cost at any number of profiles; a surname
  * not among the most common is rare and keeps the default weight. A table with no statistics yet (young, or
  * bulk-loaded since its last ANALYZE) has the batch's surnames counted directly, capped, while an ANALYZE runs
- * in the background — without the adjustment, people who share a common name and a city would merge.
+ * in the background — without the adjustment, people who share a common name and a city would merge. That ANALYZE
+ * is asked for by the count itself, once the table holds ANALYZE_FROM_PROFILES profiles (and at each doubling
+ * while statistics are still missing): asked for at the first batch, it found a bulk import's table still empty,
+ * and counting — more costly with every batch — went on until autovacuum came by. Below that size the shares are
+ * always counted, so that small loads (the demo, the quality benchmark) come out the same on every run. Statistics
+ * without a most-common list (every surname rare) mean no surname is common.
  */
 export async function loadTermFrequency(tx: TxContext, features: PersonFeatures[]): Promise<TermFrequency> {
   let entry = termFrequencies.get(tx.dataSource);
@@ -129,33 +142,40 @@ export async function loadTermFrequency(tx: TxContext, features: PersonFeatures[
       `SELECT most_common_vals::text::text[] AS vals, most_common_freqs::float8[] AS freqs
          FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'golden_profile' AND attname = 'last_name'`,
     );
-    const { vals, freqs } = rows[0] ?? { vals: null, freqs: null };
     let shares: Map<string, number> | null = null;
-    if (vals && vals.length > 0) {
+    if (rows[0]) {
+      const { vals, freqs } = rows[0];
       shares = new Map();
-      vals.forEach((value, i) => shares!.set(foldName(value), (shares!.get(foldName(value)) ?? 0) + (freqs?.[i] ?? 0)));
+      (vals ?? []).forEach((value, i) =>
+        shares!.set(foldName(value), (shares!.get(foldName(value)) ?? 0) + (freqs?.[i] ?? 0)),
+      );
     }
-    entry = { at: Date.now(), shares, analyzed: entry?.analyzed ?? false };
+    entry = { at: Date.now(), shares, analyzedAtProfiles: entry?.analyzedAtProfiles ?? 0 };
     termFrequencies.set(tx.dataSource, entry);
   }
   if (entry.shares) {
     const shares = entry.shares;
     return (field, folded) => (field === 'lastName' ? shares.get(folded) : undefined);
   }
-  if (!entry.analyzed) {
-    entry.analyzed = true;
+  const counted = await countTermFrequency(tx, features);
+  const tracked = entry;
+  if (counted.profiles >= Math.max(ANALYZE_FROM_PROFILES, 2 * tracked.analyzedAtProfiles)) {
+    tracked.analyzedAtProfiles = counted.profiles;
     tx.dataSource
       .query('ANALYZE golden_profile')
       .catch((error: unknown) =>
         tx.logger.warn({ err: error }, 'could not analyse golden_profile for surname frequencies'),
       );
   }
-  return countTermFrequency(tx, features);
+  return counted.tf;
 }
 
-async function countTermFrequency(tx: TxContext, features: PersonFeatures[]): Promise<TermFrequency> {
+async function countTermFrequency(
+  tx: TxContext,
+  features: PersonFeatures[],
+): Promise<{ tf: TermFrequency; profiles: number }> {
   const last = [...new Set(features.map((f) => f.lastName?.toLowerCase()).filter((v): v is string => !!v))];
-  if (last.length === 0) return () => undefined;
+  if (last.length === 0) return { tf: () => undefined, profiles: 0 };
   const rows: { value: string; n: number; population: number }[] = await tx.manager.query(
     `SELECT v.value,
             (SELECT count(*) FROM (SELECT 1 FROM golden_profile g
@@ -166,5 +186,8 @@ async function countTermFrequency(tx: TxContext, features: PersonFeatures[]): Pr
   );
   const shares = new Map<string, number>();
   for (const row of rows) if (row.n > 0) shares.set(foldName(row.value), row.n / Math.max(row.population, 1));
-  return (field, folded) => (field === 'lastName' ? shares.get(folded) : undefined);
+  return {
+    tf: (field, folded) => (field === 'lastName' ? shares.get(folded) : undefined),
+    profiles: rows[0]?.population ?? 0,
+  };
 }

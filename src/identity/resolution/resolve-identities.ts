@@ -64,6 +64,12 @@ export interface IdentityResolution {
   bands: MatchBandCounts;
 }
 
+/**
+ * Rows of one blocking key read, per profile the key may hold: a key whose first maxBlockSize × 4 rows are not
+ * yet all read is taken for too broad (it would need four records per profile, on average, carrying that key).
+ */
+const BLOCK_ROWS_READ_PER_PROFILE = 4;
+
 /** Most candidate profiles scored per record, best-sharing first. */
 const MAX_SCORED_CANDIDATES = 25;
 
@@ -110,12 +116,16 @@ export async function resolveIdentities(
   const byIdentifier = new Map<string, string[]>();
   if (identifierPairs.length > 0) {
     // Profile ids come back comma-separated (a uuid holds no comma): cheaper to read than an array.
+    // Per identifier, through its index (a lateral sub-query cannot be turned into a hash join over the whole
+    // table, which stale statistics during a bulk load made the planner choose).
     const rows: { type: string; value: string; profiles: string }[] = await tx.manager.query(
-      `SELECT i.type, i.value, string_agg(DISTINCT i.profile_id::text, ',') AS profiles
-         FROM identifier i
-         JOIN unnest($1::text[], $2::text[]) AS q(type, value) ON i.type = q.type AND i.value = q.value
-         JOIN golden_profile g ON g.id = i.profile_id AND g.status = 'active'
-        GROUP BY i.type, i.value`,
+      `SELECT q.type, q.value, x.profiles
+         FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS q(type, value)
+         CROSS JOIN LATERAL (
+           SELECT string_agg(DISTINCT i.profile_id::text, ',') AS profiles
+             FROM identifier i JOIN golden_profile g ON g.id = i.profile_id AND g.status = 'active'
+            WHERE i.type = q.type AND i.value = q.value) x
+        WHERE x.profiles IS NOT NULL`,
       [pgArray(identifierPairs.map((i) => i.type)), pgArray(identifierPairs.map((i) => i.value))],
     );
     // A value many people share (a family inbox, a switchboard) identifies nobody.
@@ -124,17 +134,11 @@ export async function resolveIdentities(
       if (profiles.length <= guardrails.sharedValueLimit) byIdentifier.set(idKey(row), profiles);
     }
   }
-  const keys = [...new Set(matched.flatMap((r) => r.keys!.blockingKeys))];
-  const byBlock = new Map<string, string[]>();
-  if (keys.length > 0) {
-    const rows: { key: string; profiles: string }[] = await tx.manager.query(
-      `SELECT key, string_agg(DISTINCT profile_id::text, ',') AS profiles
-         FROM blocking_key WHERE key = ANY($1::text[])
-        GROUP BY key HAVING count(DISTINCT profile_id) <= $2`,
-      [pgArray(keys), guardrails.maxBlockSize],
-    );
-    for (const row of rows) byBlock.set(row.key, row.profiles.split(','));
-  }
+  const byBlock = await profilesByBlockingKey(
+    tx,
+    [...new Set(matched.flatMap((r) => r.keys!.blockingKeys))],
+    guardrails.maxBlockSize,
+  );
   const byRecord = new Map<string, string>();
   const linking = requests.filter((r) => r.rematch);
   if (linking.length > 0) {
@@ -458,6 +462,34 @@ export async function resolveIdentities(
     candidates: finalCandidates,
     bands,
   };
+}
+
+/**
+ * The profiles holding each blocking key, for keys held by 1 to `maxBlockSize` profiles; a broader key is left out
+ * (it would gather people, not one person). Each key reads at most BLOCK_ROWS_READ_PER_PROFILE × maxBlockSize of
+ * its rows, so an over-broad key (a common surname in a large postal area) is recognised from its first rows
+ * instead of read whole — that read grew with the database, batch after batch.
+ */
+export async function profilesByBlockingKey(
+  tx: TxContext,
+  keys: string[],
+  maxBlockSize: number,
+): Promise<Map<string, string[]>> {
+  const byBlock = new Map<string, string[]>();
+  if (keys.length === 0) return byBlock;
+  // Profile ids come back comma-separated (a uuid holds no comma): cheaper to read than an array.
+  const rows: { key: string; profiles: string }[] = await tx.manager.query(
+    `SELECT k.key, b.profiles
+       FROM unnest($1::text[]) AS k(key)
+       CROSS JOIN LATERAL (
+         SELECT string_agg(DISTINCT r.profile_id::text, ',') AS profiles,
+                count(DISTINCT r.profile_id) AS profile_count, count(*) AS row_count
+           FROM (SELECT profile_id FROM blocking_key WHERE key = k.key LIMIT $3) r) b
+      WHERE b.profile_count BETWEEN 1 AND $2 AND b.row_count < $3`,
+    [pgArray(keys), maxBlockSize, maxBlockSize * BLOCK_ROWS_READ_PER_PROFILE],
+  );
+  for (const row of rows) byBlock.set(row.key, row.profiles.split(','));
+  return byBlock;
 }
 
 function stripEmpty(features: PersonFeatures): PersonFeatures {
