@@ -12,12 +12,13 @@ import { ephemeralDataDir, startEmbeddedPostgres, type EmbeddedDatabase } from '
 import { ChangeNotifier, createHubPubSub } from '../src/feed/change-notifier';
 import { ingestBatch, summarise } from '../src/ingest/ingest-batch';
 import type { IngestOutcome } from '../src/ingest/ingest-records';
+import { DEFAULT_IMPORT_BATCH_SIZE } from '../src/ingest/transports/file-import';
 import { createLogger } from '../src/logging/logger';
 import { syntheticRecords, type SyntheticRecord } from './synthetic-records';
 import { machine, positive } from './bench-options';
 
 /**
- * `npm run bench:ingest -- --records 20000 [--batch-size 1000] [--seed 42] [--json] [--profile] [--explain]`
+ * `npm run bench:ingest -- --records 20000 [--batch-size 5000] [--seed 42] [--json] [--profile] [--explain]`
  *
  * Measures, in one run on one fresh database, the full ingest pipeline (`ingestBatch`) against a baseline of
  * plain multi-row INSERTs of the same records into one unindexed table. `--profile` adds where the
@@ -240,7 +241,12 @@ async function main(argv: string[]): Promise<void> {
   const options = new Command('bench:ingest')
     .description('full ingest pipeline vs plain INSERTs of the same synthetic records, on a fresh database')
     .option('--records <n>', 'how many synthetic records', positive, 20000)
-    .option('--batch-size <n>', 'records per batch (one transaction)', positive, 1000)
+    .option(
+      '--batch-size <n>',
+      'records per batch (one transaction); default: profile-hub import’s',
+      positive,
+      DEFAULT_IMPORT_BATCH_SIZE,
+    )
     .option('--concurrency <n>', 'batches in flight at once (as import --concurrency)', positive, 2)
     .option('--seed <n>', 'seed of the synthetic records', positive, 42)
     .option('--json', 'print the result as one JSON object')

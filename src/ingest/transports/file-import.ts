@@ -19,8 +19,14 @@ export type ImportFormat = 'ndjson' | 'csv';
 
 export const IMPORT_FORMATS: readonly ImportFormat[] = ['ndjson', 'csv'];
 
-/** Records per `ingestBatch` (one transaction each) unless told otherwise. */
-export const DEFAULT_IMPORT_BATCH_SIZE = 1000;
+/**
+ * Records per `ingestBatch` (one transaction each) unless told otherwise. Bigger batches cost less per record (a
+ * profile touched by several records of one batch is resolved, recomputed and announced once; candidate profiles
+ * are read once for all the batch's records): 50,000 CRM records import at ~1,050 records/s in batches of 5,000
+ * against ~840 in batches of 1,000. Such a batch holds the ingest-wide lock (`lockIngest`) for a few seconds;
+ * live ingest waiting for it goes in between two batches.
+ */
+export const DEFAULT_IMPORT_BATCH_SIZE = 5000;
 
 /** Largest `batchSize` accepted: bigger transactions hold their locks too long for concurrent writers. */
 export const MAX_IMPORT_BATCH_SIZE = 10000;
