@@ -1,4 +1,4 @@
-import { systemContext } from '../../src/common/context';
+import { systemContext, type ServiceContext } from '../../src/common/context';
 import { createDataSource } from '../../src/db/data-source';
 import { ChangeNotifier, createHubPubSub } from '../../src/feed/change-notifier';
 import { ingestBatch } from '../../src/ingest/ingest-batch';
@@ -73,11 +73,19 @@ describe('one person, one profile under concurrent writers (invariant 3)', () =>
   });
   afterAll(async () => db.destroy());
 
-  it('holds with 16 concurrent writers on separate connections, without deadlocking', async () => {
-    const dataSource = createDataSource({ url: db.url, poolSize: 20 });
+  /** Runs `work` with a context on a connection pool of its own, closed afterwards. */
+  const withPool = async (poolSize: number, work: (ctx: ServiceContext) => Promise<void>) => {
+    const dataSource = createDataSource({ url: db.url, poolSize });
     await dataSource.initialize();
     try {
-      const ctx = systemContext(dataSource, createLogger('silent'), new ChangeNotifier(createHubPubSub()), 'test');
+      await work(systemContext(dataSource, createLogger('silent'), new ChangeNotifier(createHubPubSub()), 'test'));
+    } finally {
+      await dataSource.destroy();
+    }
+  };
+
+  it('holds with 16 concurrent writers on separate connections, without deadlocking', async () => {
+    await withPool(20, async (ctx) => {
       const queue = recordsOf(150, 'w16');
       const writer = async () => {
         for (let batch = queue.splice(0, 3); batch.length > 0; batch = queue.splice(0, 3)) {
@@ -88,17 +96,12 @@ describe('one person, one profile under concurrent writers (invariant 3)', () =>
         }
       };
       await Promise.all(Array.from({ length: 16 }, writer));
-    } finally {
-      await dataSource.destroy();
-    }
+    });
     await assertOneProfilePerPerson(db, 'w16', 150);
   }, 120000);
 
   it('holds when a batch too big to lock name by name runs beside small writers', async () => {
-    const dataSource = createDataSource({ url: db.url, poolSize: 10 });
-    await dataSource.initialize();
-    try {
-      const ctx = systemContext(dataSource, createLogger('silent'), new ChangeNotifier(createHubPubSub()), 'test');
+    await withPool(10, async (ctx) => {
       const records = recordsOf(400, 'bulk');
       // Every CRM contact in one batch (more identifiers and blocking keys than MAX_INGEST_LOCK_NAMES: it takes
       // the ingest lock exclusively), while eight writers send the MA records of the same people three at a time.
@@ -114,9 +117,7 @@ describe('one person, one profile under concurrent writers (invariant 3)', () =>
         ...Array.from({ length: 8 }, writer),
       ]);
       expect(outcomes.filter((o) => o.status === 'REJECTED')).toEqual([]);
-    } finally {
-      await dataSource.destroy();
-    }
+    });
     await assertOneProfilePerPerson(db, 'bulk', 400);
   }, 120000);
 
