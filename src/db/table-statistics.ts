@@ -40,10 +40,15 @@ export function noteRecordsWritten(dataSource: DataSource, logger: Logger, recor
   tracker.next = tracker.written * 2;
   tracker.running = true;
   const done = tracker;
-  dataSource
-    .query(`ANALYZE ${MATCHING_TABLES.join(', ')}`)
-    .catch((error: unknown) => logger.warn({ err: error }, 'could not analyse the matching tables'))
-    .finally(() => {
-      done.running = false;
-    });
+  void analyzeInBackground(dataSource, logger, MATCHING_TABLES).finally(() => {
+    done.running = false;
+  });
+}
+
+/** Runs `ANALYZE` of the tables on a pool connection of its own, without waiting; a failure is logged, not thrown. */
+export function analyzeInBackground(dataSource: DataSource, logger: Logger, tables: readonly string[]): Promise<void> {
+  return dataSource
+    .query(`ANALYZE ${tables.join(', ')}`)
+    .then(() => undefined)
+    .catch((error: unknown) => logger.warn({ err: error, tables }, 'could not analyse tables'));
 }

@@ -1,5 +1,6 @@
 import type { TxContext } from '../../common/context';
 import { pgArray } from '../../db/pg-array';
+import { analyzeInBackground } from '../../db/table-statistics';
 import type { PersonFeatures } from '../matching/person-features';
 import type { TermFrequency } from '../matching/scoring';
 import { foldName } from '../matching/compare/normalise';
@@ -158,14 +159,9 @@ export async function loadTermFrequency(tx: TxContext, features: PersonFeatures[
     return (field, folded) => (field === 'lastName' ? shares.get(folded) : undefined);
   }
   const counted = await countTermFrequency(tx, features);
-  const tracked = entry;
-  if (counted.profiles >= Math.max(ANALYZE_FROM_PROFILES, 2 * tracked.analyzedAtProfiles)) {
-    tracked.analyzedAtProfiles = counted.profiles;
-    tx.dataSource
-      .query('ANALYZE golden_profile')
-      .catch((error: unknown) =>
-        tx.logger.warn({ err: error }, 'could not analyse golden_profile for surname frequencies'),
-      );
+  if (counted.profiles >= Math.max(ANALYZE_FROM_PROFILES, 2 * entry.analyzedAtProfiles)) {
+    entry.analyzedAtProfiles = counted.profiles;
+    void analyzeInBackground(tx.dataSource, tx.logger, ['golden_profile']);
   }
   return counted.tf;
 }
