@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError } from 'commander';
 import { Client } from 'pg';
@@ -423,6 +424,9 @@ interface ScalePoint {
   sampleMs: number;
   microsecondsPerRecord: number;
   recordsPerSecond: number;
+  /** CPU time of Node.js (this process) and of the PostgreSQL backends per sample record. */
+  nodeCpuMicrosecondsPerRecord: number;
+  postgresCpuMicrosecondsPerRecord: number;
 }
 
 interface BackgroundChunk {
@@ -566,7 +570,41 @@ async function loadBackground(
   return { sourceRecords, blockingKeys };
 }
 
-async function measureScale(server: Server, options: Options): Promise<ScalePoint[]> {
+/** Records of the sample timed in one go, before the other database's turn. */
+const SCALE_SLICE = 1000;
+
+/** CPU seconds (user + system) the PostgreSQL backends serving `database` have used so far, by pid. */
+async function backendCpu(dataSource: DataSource, database: string): Promise<Map<number, number>> {
+  const rows: { pid: number }[] = await dataSource.query(
+    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'`,
+    [database],
+  );
+  const ticks = 100; // USER_HZ: /proc reports CPU in hundredths of a second on Linux
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    if (!stat) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / ticks);
+  }
+  return cpu;
+}
+
+/** CPU seconds the backends used between two readings (a backend that is new counts from zero). */
+function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
+/**
+ * Loads every background first (each size on its own embedded server), then times the sample in slices of SCALE_SLICE records that take turns between
+ * the databases (A B, B A, A B …): the minutes between loading one size and the next, and the drift of a shared
+ * machine over them, would otherwise fall on one size only. Every database gets the same slices in the same order.
+ * Besides wall time it reads the CPU time Node.js and the PostgreSQL backends spent (when the server runs on this
+ * machine), which other work on the machine disturbs less.
+ */
+async function measureScale(options: Options): Promise<ScalePoint[]> {
   const samplePersons = Math.max(1, Math.round(options.scaleSample / RECORDS_PER_PERSON));
   // Fresh persons, in nobody else's mailbox: the background is generated around the sample's and the
   // warm-up's mailboxes (handles still recur across providers, as among real people).
@@ -577,12 +615,20 @@ async function measureScale(server: Server, options: Options): Promise<ScalePoin
     );
   const sample = shuffled(fresh(samplePersons, options.seed + 7919, 's'), options.seed + 1);
   const warmUp = fresh(400, options.seed + 104_729, 'w');
-  const points: ScalePoint[] = [];
-  for (const size of options.scaleSizes) {
-    const db = await server.database();
-    try {
+  const sizes = options.scaleSizes;
+  const servers: Server[] = [];
+  const dbs: Awaited<ReturnType<Server['database']>>[] = [];
+  try {
+    const loaded: { sourceRecords: number; blockingKeys: number; loadSeconds: number }[] = [];
+    for (const size of sizes) {
+      // A server of its own per size (embedded): one size's slices do not evict the other's pages from
+      // PostgreSQL's buffers. (On DATABASE_URL's server the databases share them.)
+      const server = await startServer();
+      servers.push(server);
+      const db = await server.database();
+      dbs.push(db);
       const started = performance.now();
-      const loaded = await loadBackground(db.url, size, options, new Set(reserved), (done) => {
+      const background = await loadBackground(db.url, size, options, new Set(reserved), (done) => {
         if (done > 0 && (done % 100_000 === 0 || done === size)) {
           const seconds = (performance.now() - started) / 1000;
           process.stderr.write(
@@ -591,29 +637,49 @@ async function measureScale(server: Server, options: Options): Promise<ScalePoin
         }
       });
       await db.dataSource.query('VACUUM (ANALYZE)');
-      const loadSeconds = (performance.now() - started) / 1000;
-      const ctx = benchContext(db.dataSource, options.phoneRegion);
-      // Warm caches and connections with other fresh records, then time the sample.
-      await ingestAll(ctx, warmUp, options.batchSize);
-      const run = await ingestAll(ctx, sample, options.batchSize);
-      points.push({
-        profiles: size,
-        sourceRecords: loaded.sourceRecords,
-        blockingKeys: loaded.blockingKeys,
-        loadSeconds: Math.round(loadSeconds),
-        sampleRecords: sample.length,
-        sampleMs: Math.round(run.ms),
-        microsecondsPerRecord: Math.round((run.ms * 1000) / sample.length),
-        recordsPerSecond: Math.round(sample.length / (run.ms / 1000)),
-      });
-      process.stderr.write(
-        `  scale: ${size.toLocaleString('en-US')} profiles: sample of ${sample.length.toLocaleString('en-US')} records in ${(run.ms / 1000).toFixed(2)} s\n`,
-      );
-    } finally {
-      await db.drop();
+      loaded.push({ ...background, loadSeconds: (performance.now() - started) / 1000 });
     }
+    const ctxs = dbs.map((db) => benchContext(db.dataSource, options.phoneRegion));
+    // Warm caches and connections with other fresh records, then time the sample.
+    for (const ctx of ctxs) await ingestAll(ctx, warmUp, options.batchSize);
+    const spent = sizes.map(() => ({ ms: 0, nodeSeconds: 0, postgresSeconds: 0 }));
+    for (let at = 0, turn = 0; at < sample.length; at += SCALE_SLICE, turn++) {
+      const slice = sample.slice(at, at + SCALE_SLICE);
+      const order = sizes.map((_, i) => i);
+      if (turn % 2 === 1) order.reverse();
+      for (const i of order) {
+        const backendsBefore = await backendCpu(dbs[i].dataSource, dbs[i].name);
+        const cpuBefore = process.cpuUsage();
+        const run = await ingestAll(ctxs[i], slice, options.batchSize);
+        const cpu = process.cpuUsage(cpuBefore);
+        spent[i].ms += run.ms;
+        spent[i].nodeSeconds += (cpu.user + cpu.system) / 1e6;
+        spent[i].postgresSeconds += cpuBetween(backendsBefore, await backendCpu(dbs[i].dataSource, dbs[i].name));
+      }
+    }
+    const perRecord = (seconds: number) => Math.round((seconds * 1e6) / sample.length);
+    return sizes.map((size, i) => {
+      const { ms, nodeSeconds, postgresSeconds } = spent[i];
+      process.stderr.write(
+        `  scale: ${size.toLocaleString('en-US')} profiles: sample of ${sample.length.toLocaleString('en-US')} records in ${(ms / 1000).toFixed(2)} s\n`,
+      );
+      return {
+        profiles: size,
+        sourceRecords: loaded[i].sourceRecords,
+        blockingKeys: loaded[i].blockingKeys,
+        loadSeconds: Math.round(loaded[i].loadSeconds),
+        sampleRecords: sample.length,
+        sampleMs: Math.round(ms),
+        microsecondsPerRecord: Math.round((ms * 1000) / sample.length),
+        recordsPerSecond: Math.round(sample.length / (ms / 1000)),
+        nodeCpuMicrosecondsPerRecord: perRecord(nodeSeconds),
+        postgresCpuMicrosecondsPerRecord: perRecord(postgresSeconds),
+      };
+    });
+  } finally {
+    for (const db of dbs) await db.drop();
+    for (const server of servers) await server.stop();
   }
-  return points;
 }
 
 // ── report ───────────────────────────────────────────────────────────────────────────────────────────────────
@@ -665,10 +731,10 @@ async function main(argv: string[]): Promise<void> {
     } finally {
       await sliceDb.drop();
     }
-    if (options.scale) scale = await measureScale(server, options);
   } finally {
     await server.stop();
   }
+  if (options.scale) scale = await measureScale(options);
 
   const e = quality.evaluation;
   const sliceSet = sliceQuality.evaluation;
@@ -683,6 +749,8 @@ async function main(argv: string[]): Promise<void> {
     BENCH_SOURCES.map((s) => [s, data.records.filter((r) => r.record.source === s).length]),
   );
   const ratio = scale ? scale[scale.length - 1].microsecondsPerRecord / scale[0].microsecondsPerRecord : undefined;
+  const cpuOf = (p: ScalePoint) => p.nodeCpuMicrosecondsPerRecord + p.postgresCpuMicrosecondsPerRecord;
+  const cpuRatio = scale ? cpuOf(scale[scale.length - 1]) / cpuOf(scale[0]) : undefined;
   const met = {
     precision: e.pairwise.precision >= TARGETS.precision,
     recall: e.pairwise.recall >= TARGETS.recall,
@@ -718,7 +786,7 @@ async function main(argv: string[]): Promise<void> {
     },
     targets: TARGETS,
     met,
-    ...(scale ? { scale: { points: scale, ratio } } : {}),
+    ...(scale ? { scale: { points: scale, ratio, cpuRatio } } : {}),
   };
   if (options.json) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
@@ -795,11 +863,13 @@ async function main(argv: string[]): Promise<void> {
     for (const p of scale) {
       lines.push(
         `    ${n(p.profiles).padStart(10)} profiles (${n(p.sourceRecords)} source records, ${n(p.blockingKeys)} blocking keys, ` +
-          `loaded in ${n(p.loadSeconds)} s): ${n(p.microsecondsPerRecord)} µs/record, ${n(p.recordsPerSecond)} records/s`,
+          `loaded in ${n(p.loadSeconds)} s): ${n(p.microsecondsPerRecord)} µs/record, ${n(p.recordsPerSecond)} records/s; ` +
+          `CPU ${n(p.nodeCpuMicrosecondsPerRecord)} µs Node.js + ${n(p.postgresCpuMicrosecondsPerRecord)} µs PostgreSQL`,
       );
     }
     lines.push(
       `    cost ratio ${ratio.toFixed(2)}× (largest vs smallest)   target ≤ ${TARGETS.scaleRatio}×   ${verdict(met.scaleRatio ?? false)}`,
+      `    CPU ratio ${cpuRatio!.toFixed(2)}× (Node.js + PostgreSQL; the slices took turns between the databases)`,
     );
   }
   process.stdout.write(lines.join('\n') + '\n');
