@@ -8,6 +8,7 @@ import { AuditChain1798000900000 } from './1798000900000-AuditChain';
 import { ProfileSearch1798001000000 } from './1798001000000-ProfileSearch';
 import { SegmentChanges1798001100000 } from './1798001100000-SegmentChanges';
 import { FeedTxidOffset1798001500000 } from './1798001500000-FeedTxidOffset';
+import { LeanerBlockingKeys1798001600000 } from './1798001600000-LeanerBlockingKeys';
 
 /** Every migration, oldest first. `createDataSource` registers them; add new ones at the end. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   ProfileSearch1798001000000,
   SegmentChanges1798001100000,
   FeedTxidOffset1798001500000,
+  LeanerBlockingKeys1798001600000,
 ];

@@ -116,12 +116,14 @@ export async function eraseProfile(
   }
   // Consent statements go with the person: their contact points and evidence are personal data, and the
   // suppression list, not a consent record, is what keeps the person from being contacted again.
-  for (const table of ['consent_statement', 'engagement_event', 'blocking_key', 'identifier']) {
+  for (const table of ['consent_statement', 'engagement_event', 'identifier']) {
     await tx.manager.query(
       `DELETE FROM ${table} WHERE profile_id = ANY($1::uuid[]) OR source_record_id = ANY($2::uuid[])`,
       [ids, records],
     );
   }
+  // Blocking keys belong to records (no index on their profile_id): every record of the person is in `records`.
+  await tx.manager.query(`DELETE FROM blocking_key WHERE source_record_id = ANY($1::uuid[])`, [records]);
   await tx.manager.query(
     `DELETE FROM source_record_link l
       WHERE l.from_source_record_id = ANY($1::uuid[]) OR l.to_source_record_id = ANY($1::uuid[])

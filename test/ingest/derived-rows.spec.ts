@@ -1,5 +1,6 @@
-import { systemContext } from '../../src/common/context';
+import { inTransaction, systemContext } from '../../src/common/context';
 import { ChangeNotifier, createHubPubSub } from '../../src/feed/change-notifier';
+import { mergeProfilesBySteward, unmergeSourceRecord } from '../../src/identity/merge/steward-actions';
 import { identityKeys } from '../../src/identity/resolution/identity-keys';
 import { ingestBatch } from '../../src/ingest/ingest-batch';
 import { createLogger } from '../../src/logging/logger';
@@ -106,5 +107,53 @@ describe('identifiers and blocking keys follow their source record', () => {
     expect(await expectInStep()).toEqual({ identifiers: [], keys: [] });
     await ingest({ jobTitle: 'CEO' }, { deleted: false, identifiers });
     expect((await expectInStep()).keys.length).toBeGreaterThan(3);
+  });
+
+  it('move with their records when a steward merges two profiles and splits one out again', async () => {
+    const ctx = systemContext(db.dataSource, createLogger('silent'), new ChangeNotifier(createHubPubSub()), 'test');
+    // Two people the matcher keeps apart (nothing in common), each with two records.
+    const people = [
+      { firstName: 'Olga', lastName: 'Wrona', birthDate: '1971-02-11', email: 'olga.w@example.org' },
+      { firstName: 'Piotr', lastName: 'Sikora', birthDate: '1990-09-30', email: 'psikora@example.net' },
+    ];
+    for (const [i, attributes] of people.entries()) {
+      for (const source of ['salesforce', 'hubspot']) {
+        await ingestBatch(ctx, {
+          source,
+          transport: 'file',
+          records: [{ externalId: `move-${i}`, updatedAt: '2026-11-02T10:00:00Z', attributes }],
+        });
+      }
+    }
+    const keysByProfile = async () => {
+      const found: { profile_id: string; record_profile: string; n: number }[] = await db.dataSource.query(
+        `SELECT b.profile_id, s.profile_id AS record_profile, count(*)::int AS n
+           FROM blocking_key b JOIN source_record s ON s.id = b.source_record_id
+          WHERE s.external_id LIKE 'move-%' GROUP BY 1, 2 ORDER BY 3, 1`,
+      );
+      return found;
+    };
+    const before = await keysByProfile();
+    expect(before).toHaveLength(2);
+    expect(before.every((row) => row.profile_id === row.record_profile)).toBe(true);
+    const keyCount = before.reduce((sum, row) => sum + row.n, 0);
+
+    const merged = await inTransaction(ctx, (tx) =>
+      mergeProfilesBySteward(tx, { profileIds: [before[0].profile_id, before[1].profile_id] }),
+    );
+    if (!merged.ok) throw new Error(merged.message);
+    expect(await keysByProfile()).toEqual([
+      { profile_id: merged.survivorId, record_profile: merged.survivorId, n: keyCount },
+    ]);
+
+    const [record] = await db.dataSource.query(
+      `SELECT id FROM source_record WHERE external_id = 'move-0' AND source = 'hubspot'`,
+    );
+    const split = await inTransaction(ctx, (tx) => unmergeSourceRecord(tx, { sourceRecordId: record.id }));
+    if (!split.ok) throw new Error(split.message);
+    const after = await keysByProfile();
+    expect(after).toHaveLength(2);
+    expect(after.every((row) => row.profile_id === row.record_profile)).toBe(true);
+    expect(after.map((row) => row.profile_id).sort()).toEqual([merged.survivorId, split.toProfileId].sort());
   });
 });

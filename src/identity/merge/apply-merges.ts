@@ -41,19 +41,20 @@ export async function applyMerges(tx: TxContext, orders: MergeOrder[]): Promise<
   );
   // Where the merged profiles' consents disagree, the most restrictive state wins (a hub statement records it).
   await reconcileConsentsOnMerge(tx, pairs);
-  for (const table of [
-    'source_record',
-    'identifier',
-    'blocking_key',
-    'consent_statement',
-    'engagement_event',
-    'conflict',
-  ]) {
+  for (const table of ['source_record', 'identifier', 'consent_statement', 'engagement_event', 'conflict']) {
     await tx.manager.query(
       `${moves} UPDATE ${table} t SET profile_id = m.survivor FROM m WHERE t.profile_id = m.absorbed`,
       params,
     );
   }
+  // Blocking keys have no index on profile_id (migration LeanerBlockingKeys): they follow their records, which
+  // now belong to the survivor.
+  await tx.manager.query(
+    `${moves} UPDATE blocking_key b SET profile_id = m.survivor
+       FROM m JOIN source_record s ON s.profile_id = m.survivor
+      WHERE b.source_record_id = s.id AND b.profile_id = m.absorbed`,
+    params,
+  );
   // Per-profile rows with a key: the survivor's own row wins, the absorbed one's is dropped.
   await tx.manager.query(
     `${moves}, moved AS (
