@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { TxContext } from '../common/context';
+import { newRowId } from '../common/row-id';
 
 /** A change event to append to the outbox in the caller's transaction. */
 export interface NewChangeEvent {
@@ -20,7 +20,7 @@ export interface AppendedChangeEvent extends NewChangeEvent {
 /** Appends change events in one statement inside the caller's transaction (the outbox). */
 export async function appendChangeEvents(tx: TxContext, events: NewChangeEvent[]): Promise<AppendedChangeEvent[]> {
   if (events.length === 0) return [];
-  const withIds = events.map((event, ord) => ({ ...event, id: randomUUID(), ord }));
+  const withIds = events.map((event, ord) => ({ ...event, id: newRowId(), ord }));
   const rows: { id: string; position: string; occurred_at: Date }[] = await tx.manager.query(
     `INSERT INTO change_event (id, type, profile_id, segment_key, origin_source, payload)
      SELECT e.id, e.type, e.profile_id, e.segment_key, e.origin_source, e.payload

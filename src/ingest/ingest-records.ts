@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { TxContext } from '../common/context';
+import { newRowId } from '../common/row-id';
 import { lockIngest, lockNames } from '../db/advisory-locks';
 import { pgArray } from '../db/pg-array';
 import { applyMerges } from '../identity/merge/apply-merges';
@@ -194,7 +194,7 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
 
   const writes: SourceRecordWrite[] = entries.map((e) => ({
     key: e.key,
-    id: e.existing?.id ?? randomUUID(),
+    id: e.existing?.id ?? newRowId(),
     existed: e.existing !== undefined,
     stored: e.existing,
     record: e.record,

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { TxContext } from '../../common/context';
+import { newRowId } from '../../common/row-id';
 import { refreshConsentCurrent } from '../../consent/consent-current';
 import { lockNames } from '../../db/advisory-locks';
 import { appendChangeEvents, type NewChangeEvent } from '../../feed/change-events';
@@ -177,7 +177,7 @@ export async function unmergeSourceRecord(
     to = target.id;
   } else {
     if (others === 0) return refuse('NOTHING_TO_SPLIT', 'the record is the only one of its profile');
-    to = randomUUID();
+    to = newRowId();
     await tx.manager.query(`INSERT INTO golden_profile (id, version) VALUES ($1, 0)`, [to]);
     created.push(to);
   }

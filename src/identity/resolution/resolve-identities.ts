@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { TxContext } from '../../common/context';
+import { newRowId } from '../../common/row-id';
 import { pgArray } from '../../db/pg-array';
 import type { PersonFeatures } from '../matching/person-features';
 import { scorePair, type MatchScore, type TermFrequency } from '../matching/scoring';
@@ -206,7 +206,7 @@ export async function resolveIdentities(
   };
 
   const newProfile = (features: PersonFeatures, firstRecord: string): string => {
-    const id = randomUUID();
+    const id = newRowId();
     createdProfileIds.add(id);
     infos.set(id, {
       id,
