@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadOrCreateDevKey, signDevToken } from '../src/auth/dev-signing-key';
 import { loadConfig } from '../src/config/config';
@@ -67,14 +66,4 @@ export async function startHubProcess(databaseUrl: string, env: Record<string, s
     child,
     token: (scopes, subject = 'bench') => signDevToken(auth, key, { scopes, subject, ttlSeconds: 7 * 86400 }),
   };
-}
-
-/** CPU milliseconds a process has used (user + system), from /proc; NaN where there is none. */
-export function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return NaN;
-  }
 }

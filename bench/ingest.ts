@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { Client } from 'pg';
@@ -16,6 +15,7 @@ import { DEFAULT_IMPORT_BATCH_SIZE } from '../src/ingest/transports/file-import'
 import { createLogger } from '../src/logging/logger';
 import { syntheticRecords, type SyntheticRecord } from './synthetic-records';
 import { machine, positive } from './bench-options';
+import { cpuBetween, serverCpu } from './process-cpu';
 
 /**
  * `npm run bench:ingest -- --records 20000 [--batch-size 5000] [--seed 42] [--json] [--profile] [--explain]`
@@ -157,31 +157,6 @@ function instrumentQueries() {
 }
 
 // ── CPU split (bench only): Node.js from process.cpuUsage, PostgreSQL from /proc when the server is local ──────
-
-/** CPU seconds (user + system) of every process of the server, by pid; empty when /proc cannot tell. */
-async function serverCpu(dataSource: DataSource): Promise<Map<number, number>> {
-  const cpu = new Map<number, number>();
-  const ticks = 100; // USER_HZ on Linux
-  try {
-    const rows: { pid: number }[] = await dataSource.query(`SELECT pid FROM pg_stat_activity`);
-    const pids = new Set(rows.map((r) => r.pid));
-    for (const pid of pids) {
-      const text = await readFile(`/proc/${pid}/stat`, 'utf8');
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / ticks);
-    }
-  } catch {
-    cpu.clear();
-  }
-  return cpu;
-}
-
-function cpuBetween(before: Map<number, number>, after: Map<number, number>): number | null {
-  if (after.size === 0) return null;
-  let seconds = 0;
-  for (const [pid, value] of after) seconds += value - (before.get(pid) ?? 0);
-  return seconds;
-}
 
 // ── the two measurements ─────────────────────────────────────────────────────────────────────────────────────
 

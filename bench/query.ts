@@ -10,7 +10,8 @@ import { ephemeralDataDir, startEmbeddedPostgres } from '../src/db/embedded-post
 import { ChangeNotifier, createHubPubSub } from '../src/feed/change-notifier';
 import { ingestBatch } from '../src/ingest/ingest-batch';
 import { createLogger } from '../src/logging/logger';
-import { cpuMs, startHubProcess, type HubProcess } from './hub-process';
+import { startHubProcess, type HubProcess } from './hub-process';
+import { cpuMs } from './process-cpu';
 import { syntheticRecords } from './synthetic-records';
 import { machine, positive } from './bench-options';
 

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError } from 'commander';
 import { Client } from 'pg';
@@ -45,6 +44,7 @@ import {
   type PairwiseScores,
 } from './metrics';
 import { positive } from '../bench-options';
+import { cpuBetween, serverCpu } from '../process-cpu';
 
 /**
  * `npm run bench:identity -- [--persons 5000] [--seed 1] [--json] [--scale [--scale-sizes 10000,1000000]]`
@@ -573,30 +573,6 @@ async function loadBackground(
 /** Records of the sample timed in one go, before the other database's turn. */
 const SCALE_SLICE = 1000;
 
-/** CPU seconds (user + system) the PostgreSQL backends serving `database` have used so far, by pid. */
-async function backendCpu(dataSource: DataSource, database: string): Promise<Map<number, number>> {
-  const rows: { pid: number }[] = await dataSource.query(
-    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'`,
-    [database],
-  );
-  const ticks = 100; // USER_HZ: /proc reports CPU in hundredths of a second on Linux
-  const cpu = new Map<number, number>();
-  for (const { pid } of rows) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    if (!stat) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / ticks);
-  }
-  return cpu;
-}
-
-/** CPU seconds the backends used between two readings (a backend that is new counts from zero). */
-function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
-  let total = 0;
-  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
-  return total;
-}
-
 /**
  * Loads every background first (each size on its own embedded server), then times the sample in slices of SCALE_SLICE records that take turns between
  * the databases (A B, B A, A B …): the minutes between loading one size and the next, and the drift of a shared
@@ -648,13 +624,13 @@ async function measureScale(options: Options): Promise<ScalePoint[]> {
       const order = sizes.map((_, i) => i);
       if (turn % 2 === 1) order.reverse();
       for (const i of order) {
-        const backendsBefore = await backendCpu(dbs[i].dataSource, dbs[i].name);
+        const backendsBefore = await serverCpu(dbs[i].dataSource, dbs[i].name);
         const cpuBefore = process.cpuUsage();
         const run = await ingestAll(ctxs[i], slice, options.batchSize);
         const cpu = process.cpuUsage(cpuBefore);
         spent[i].ms += run.ms;
         spent[i].nodeSeconds += (cpu.user + cpu.system) / 1e6;
-        spent[i].postgresSeconds += cpuBetween(backendsBefore, await backendCpu(dbs[i].dataSource, dbs[i].name));
+        spent[i].postgresSeconds += cpuBetween(backendsBefore, await serverCpu(dbs[i].dataSource, dbs[i].name)) ?? 0;
       }
     }
     const perRecord = (seconds: number) => Math.round((seconds * 1e6) / sample.length);
