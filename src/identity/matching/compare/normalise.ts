@@ -1,3 +1,5 @@
+import { remembered } from './remembered';
+
 /**
  * Text normalisation for matching: everything is compared in a folded form (lower case, no diacritics, no
  * punctuation, single spaces), so "Łukasz  Müller-Lüdenscheidt" and "lukasz muller ludenscheidt" are equal.
@@ -47,13 +49,13 @@ export function foldDiacritics(value: string): string {
  * The form every matching comparison uses: lower case, diacritics folded, apostrophes dropped
  * (`O'Brien` → `obrien`), any other punctuation a space (`Kowalska-Nowak` → `kowalska nowak`), spaces collapsed.
  */
-export function fold(value: string): string {
+export const fold = remembered(function fold(value: string): string {
   return foldDiacritics(value)
     .toLowerCase()
     .replace(/['’`´]/g, '')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
-}
+});
 
 /**
  * Folded form of a given name or surname. Term-frequency look-ups (`TermFrequency`) are keyed by this form.
@@ -62,11 +64,11 @@ export function fold(value: string): string {
 export const foldName = fold;
 
 /** Upper-case letters and digits only: `30-001` → `30001`, `sw1a 1aa` → `SW1A1AA`. */
-export function normalisePostalCode(value: string): string {
+export const normalisePostalCode = remembered(function normalisePostalCode(value: string): string {
   return foldDiacritics(value)
     .toUpperCase()
     .replace(/[^A-Z0-9]/g, '');
-}
+});
 
 /** A street line split into the street (with canonical street-type words) and the house number. */
 export interface StreetLine {
@@ -131,7 +133,9 @@ const HOUSE_NUMBER = /^\d+[a-z]?$/;
  * @example normaliseStreetLine('ul. Długa 12a/3') // → { street: 'dluga', houseNumber: '12a' }
  * @example normaliseStreetLine('Hauptstraße 5')  // → { street: 'hauptstr', houseNumber: '5' }
  */
-export function normaliseStreetLine(line: string): StreetLine {
+export const normaliseStreetLine: (line: string) => Readonly<StreetLine> = remembered(function normaliseStreetLine(
+  line: string,
+): StreetLine {
   const text = foldDiacritics(line)
     .toLowerCase()
     .replace(/(\d[a-z]?)\s*\/\s*\d+[a-z]?\b/g, '$1')
@@ -161,4 +165,4 @@ export function normaliseStreetLine(line: string): StreetLine {
     words.push(word);
   });
   return houseNumber === undefined ? { street: words.join(' ') } : { street: words.join(' '), houseNumber };
-}
+});

@@ -1,0 +1,18 @@
+/**
+ * A pure function of one string, remembered. Matching normalises the same few thousand names, cities, postal codes
+ * and street lines again and again — every candidate profile of every batch is prepared afresh — and each
+ * normalisation is a chain of regular expressions, while a look-up is one hash. Bounded: past `limit` entries the
+ * memo starts afresh (a few MB at most). Results are shared between callers, who must not change them.
+ */
+export function remembered<T>(fn: (value: string) => T, limit = 50_000): (value: string) => T {
+  const memo = new Map<string, T>();
+  return (value: string): T => {
+    let result = memo.get(value);
+    if (result === undefined) {
+      result = fn(value);
+      if (memo.size >= limit) memo.clear();
+      memo.set(value, result);
+    }
+    return result;
+  };
+}
