@@ -21,4 +21,13 @@ describe('spellsName', () => {
     expect(spellsName('anna.nowak', '', '')).toBe(false);
     expect(spellsName('nowak', '', 'nowak')).toBe(true);
   });
+
+  it('spells a double surname whole or by one of its parts, not by a part of another name', () => {
+    expect(spellsName('laura.ramos', 'laura', 'ramos rodriguez')).toBe(true);
+    expect(spellsName('rodriguez.laura', 'laura', 'ramos rodriguez')).toBe(true);
+    expect(spellsName('lauraramosrodriguez', 'laura', 'ramos rodriguez')).toBe(true);
+    expect(spellsName('l.ramos', 'laura', 'ramos rodriguez')).toBe(true);
+    expect(spellsName('laura.ramos', 'laura', 'martinez garcia')).toBe(false);
+    expect(spellsName('laura.ram', 'laura', 'ramos rodriguez')).toBe(false);
+  });
 });

@@ -9,8 +9,11 @@ export function spellsName(local: string, first: string, last: string): boolean 
   const letters = local.replace(/[._-]/g, '');
   if (letters === '' || /[^a-z]/.test(letters)) return false;
   const f = (first.split(' ')[0] ?? '').replace(/[^a-z]/g, '');
-  const l = last.replace(/[^a-z]/g, '');
-  const spellings = [f + l, l + f, f, l];
-  if (f && l) spellings.push(f[0] + l, l + f[0], f + l[0]);
-  return spellings.some((s) => s !== '' && s === letters);
+  // A double surname (`ramos rodriguez`) is spelled whole or by one of its parts: `laura.ramos`.
+  const surnames = new Set([last, ...last.split(' ')].map((l) => l.replace(/[^a-z]/g, '')));
+  return [...surnames].some((l) => {
+    const spellings = [f + l, l + f, f, l];
+    if (f && l) spellings.push(f[0] + l, l + f[0], f + l[0]);
+    return spellings.some((s) => s !== '' && s === letters);
+  });
 }

@@ -264,6 +264,25 @@ function spellsName(local: string, p: PreparedFeatures): boolean {
   return spellsFoldedName(local, firstToken(p.first), p.last);
 }
 
+/**
+ * Whether two local parts are one of the names with different numbers (`anna.nowak` / `anna.nowak85`,
+ * `anna_nowak53` / `anna.nowak80`): a provider adds the number because another Anna Nowak holds the name, and
+ * people add birth years, so the likeness is the name's alone — which the name comparison weighs already. At one
+ * provider, numbers one slip apart (`anna.nowak85` / `anna.nowak86`) are read as a typo of one mailbox instead.
+ */
+function namesakeNumbers(
+  x: NonNullable<PreparedFeatures['email']>,
+  y: NonNullable<PreparedFeatures['email']>,
+  a: PreparedFeatures,
+  b: PreparedFeatures,
+): boolean {
+  const letters = x.base.replace(/[^a-z]/g, '');
+  if (letters !== y.base.replace(/[^a-z]/g, '')) return false;
+  const [nx, ny] = [x.base.replace(/\D/g, ''), y.base.replace(/\D/g, '')];
+  if (nx === ny || !(spellsName(letters, a) || spellsName(letters, b))) return false;
+  return x.domain !== y.domain || editDistance(nx, ny, 1) > 1;
+}
+
 /** Email levels: exact, localPart, nameLocalPart, similar, disagree. */
 export function compareEmail(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome {
   const x = a.email;
@@ -285,6 +304,9 @@ export function compareEmail(a: PreparedFeatures, b: PreparedFeatures): FieldOut
   if (similarity >= 0.9) {
     if ((spellsName(x.base, a) || spellsName(x.base, b)) && (spellsName(y.base, a) || spellsName(y.base, b))) {
       return { level: 'nameLocalPart', detail: 'local parts alike, both spelled from the name alone' };
+    }
+    if (namesakeNumbers(x, y, a, b)) {
+      return { level: 'nameLocalPart', detail: 'local parts alike only in the name: their numbers differ' };
     }
     return { level: 'similar', detail: `Jaro-Winkler of local parts ${fixed(similarity)}` };
   }
