@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { systemContext, type ServiceContext } from '../../src/common/context';
 import { createDataSource } from '../../src/db/data-source';
 import { migrate } from '../../src/db/database';
+import { pgArray } from '../../src/db/pg-array';
 import { ephemeralDataDir, startEmbeddedPostgres } from '../../src/db/embedded-postgres';
 import { ChangeNotifier, createHubPubSub } from '../../src/feed/change-notifier';
 import { ingestBatch } from '../../src/ingest/ingest-batch';
@@ -427,6 +428,44 @@ interface ScalePoint {
   /** CPU time of Node.js (this process) and of the PostgreSQL backends per sample record. */
   nodeCpuMicrosecondsPerRecord: number;
   postgresCpuMicrosecondsPerRecord: number;
+  /** Precision at this size: what the fresh persons' records did with the background's strangers. */
+  strangers: StrangerMatches;
+}
+
+/**
+ * The sample and warm-up are persons of their own, so any profile they share with a background record, and any
+ * merge candidate pairing them with a background profile, is wrong — precision at the background's size, which
+ * the quality run (a few thousand persons, few namesakes) cannot show.
+ */
+interface StrangerMatches {
+  freshRecords: number;
+  /** Fresh records on a profile that also holds a background record: merged with a stranger. */
+  joinedToStranger: number;
+  /** Open merge candidates between a fresh person's profile and a background one: a steward's false alarm. */
+  candidatesWithStranger: number;
+}
+
+/** Counts, in one database, the fresh records' matches with background strangers (see `StrangerMatches`). */
+async function strangerMatches(dataSource: DataSource, fresh: readonly BenchRecord[]): Promise<StrangerMatches> {
+  const [row] = await dataSource.query(
+    `WITH fresh AS (SELECT * FROM unnest($1::text[], $2::text[]) AS f(source, external_id)),
+          mixed AS (
+            SELECT s.profile_id
+              FROM source_record s
+              LEFT JOIN fresh f ON f.source = s.source AND f.external_id = s.external_id
+             WHERE s.profile_id IN (SELECT s2.profile_id FROM source_record s2 JOIN fresh USING (source, external_id))
+             GROUP BY s.profile_id
+            HAVING bool_or(f.source IS NULL)),
+          fresh_profiles AS (SELECT DISTINCT s.profile_id FROM source_record s JOIN fresh USING (source, external_id))
+     SELECT (SELECT count(*) FROM source_record s JOIN fresh USING (source, external_id)
+              WHERE s.profile_id IN (SELECT profile_id FROM mixed))::int AS joined,
+            (SELECT count(*) FROM merge_candidate m
+              WHERE m.status = 'open'
+                AND (m.profile_a_id IN (SELECT profile_id FROM fresh_profiles)) <>
+                    (m.profile_b_id IN (SELECT profile_id FROM fresh_profiles)))::int AS candidates`,
+    [pgArray(fresh.map((r) => r.source)), pgArray(fresh.map((r) => r.externalId))],
+  );
+  return { freshRecords: fresh.length, joinedToStranger: row.joined, candidatesWithStranger: row.candidates };
 }
 
 interface BackgroundChunk {
@@ -634,6 +673,7 @@ async function measureScale(options: Options): Promise<ScalePoint[]> {
       }
     }
     const perRecord = (seconds: number) => Math.round((seconds * 1e6) / sample.length);
+    const strangers = await Promise.all(dbs.map((db) => strangerMatches(db.dataSource, [...warmUp, ...sample])));
     return sizes.map((size, i) => {
       const { ms, nodeSeconds, postgresSeconds } = spent[i];
       process.stderr.write(
@@ -650,6 +690,7 @@ async function measureScale(options: Options): Promise<ScalePoint[]> {
         recordsPerSecond: Math.round(sample.length / (ms / 1000)),
         nodeCpuMicrosecondsPerRecord: perRecord(nodeSeconds),
         postgresCpuMicrosecondsPerRecord: perRecord(postgresSeconds),
+        strangers: strangers[i],
       };
     });
   } finally {
@@ -841,6 +882,16 @@ async function main(argv: string[]): Promise<void> {
         `    ${n(p.profiles).padStart(10)} profiles (${n(p.sourceRecords)} source records, ${n(p.blockingKeys)} blocking keys, ` +
           `loaded in ${n(p.loadSeconds)} s): ${n(p.microsecondsPerRecord)} µs/record, ${n(p.recordsPerSecond)} records/s; ` +
           `CPU ${n(p.nodeCpuMicrosecondsPerRecord)} µs Node.js + ${n(p.postgresCpuMicrosecondsPerRecord)} µs PostgreSQL`,
+      );
+    }
+    lines.push(
+      `    strangers (the ${n(scale[0].strangers.freshRecords)} fresh records — sample and warm-up — against the background):`,
+    );
+    for (const p of scale) {
+      const { joinedToStranger, candidatesWithStranger } = p.strangers;
+      lines.push(
+        `    ${n(p.profiles).padStart(10)} profiles: ${n(joinedToStranger)} records merged with a stranger, ` +
+          `${n(candidatesWithStranger)} merge candidates with a stranger`,
       );
     }
     lines.push(
