@@ -131,10 +131,12 @@ export const DEFAULT_MATCHING: MatchingConfig = deepFreeze({
       // People have several addresses, so two records of one person share theirs 60% of the time; u allows
       // for shared inboxes that the junk list does not catch. ≈ 15.9
       exact: { m: 0.6, u: 1e-5 },
-      // Same local part (≥ 4 characters, not a role) at another provider: jan.kowalski77@gmail / @wp.pl. ≈ 8.2
+      // Same local part (≥ 4 characters, not a role) at another provider: kowal.jan@gmail / @wp.pl. ≈ 8.2
       localPart: { m: 0.03, u: 1e-4 },
-      // The same, but the local part is just the name (anna.nowak, a.nowak): every Anna Nowak may own one, so it
-      // adds little to a name agreement that is scored already. ≈ 1
+      // The same, but the local part is just the name (anna.nowak, a.nowak), or the name and a number
+      // (anna.nowak74, anna1974: providers number a taken name, people add their birth year) — every Anna Nowak
+      // may own one, so it adds little to a name agreement that is scored already; local parts that are one name
+      // with different numbers (anna.nowak / anna.nowak74) are namesakes too. ≈ 1
       nameLocalPart: { m: 0.02, u: 0.01 },
       // Local parts with Jaro-Winkler ≥ 0.9 (jan.kowalski / jan.kowalsky). ≈ 5.6
       similar: { m: 0.05, u: 1e-3 },
