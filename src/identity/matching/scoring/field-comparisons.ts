@@ -298,8 +298,8 @@ export function compareEmail(a: PreparedFeatures, b: PreparedFeatures): FieldOut
     if (spellsName(x.base, a) || spellsName(x.base, b)) {
       return { level: 'nameLocalPart', detail: 'same local part at another domain, spelled from the name alone' };
     }
-    const letters = x.base.replace(/[^a-z]/g, '');
-    if (letters !== x.base.replace(/[._-]/g, '') && (spellsName(letters, a) || spellsName(letters, b))) {
+    const withoutNumber = x.base.replace(/\d/g, '');
+    if (withoutNumber !== x.base && (spellsName(withoutNumber, a) || spellsName(withoutNumber, b))) {
       return { level: 'nameLocalPart', detail: 'same local part at another domain: the name and a number' };
     }
     return { level: 'localPart', detail: 'same local part at another domain' };
