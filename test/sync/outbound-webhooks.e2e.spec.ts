@@ -492,6 +492,13 @@ describe('outbound webhooks: dead deliveries and re-drive', () => {
       },
       { what: 'two dead deliveries' },
     );
+    // One per profile (on failure this shows what the two were: CI once found no delivery for profile X here).
+    expect(dead.edges.map((e) => [e.node.eventType, e.node.profileId]).sort()).toEqual(
+      [
+        ['profile.created', profileX],
+        ['profile.created', profileY],
+      ].sort(),
+    );
     for (const { node } of dead.edges) {
       expect(node).toMatchObject({ attempts: 3, lastStatusCode: 500, lastError: 'HTTP 500' });
       const attempts = receiver.received.filter((r) => r.body.id === node.eventId);
