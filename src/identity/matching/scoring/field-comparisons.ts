@@ -265,22 +265,13 @@ function spellsName(local: string, p: PreparedFeatures): boolean {
 }
 
 /**
- * Whether two local parts are one of the names with different numbers (`anna.nowak` / `anna.nowak85`,
- * `anna_nowak53` / `anna.nowak80`): a provider adds the number because another Anna Nowak holds the name, and
- * people add birth years, so the likeness is the name's alone — which the name comparison weighs already. At one
- * provider, numbers one slip apart (`anna.nowak85` / `anna.nowak86`) are read as a typo of one mailbox instead.
+ * The name a mailbox spells once its number is set aside (`anna.nowak74` → `annanowak`), when that is one of the two
+ * people's names (`spellsName`); undefined when it is more than a name. Providers number a taken name and people add
+ * their birth year, so a name with a number says little more than the name.
  */
-function namesakeNumbers(
-  x: NonNullable<PreparedFeatures['email']>,
-  y: NonNullable<PreparedFeatures['email']>,
-  a: PreparedFeatures,
-  b: PreparedFeatures,
-): boolean {
-  const letters = x.base.replace(/[^a-z]/g, '');
-  if (letters !== y.base.replace(/[^a-z]/g, '')) return false;
-  const [nx, ny] = [x.base.replace(/\D/g, ''), y.base.replace(/\D/g, '')];
-  if (nx === ny || !(spellsName(letters, a) || spellsName(letters, b))) return false;
-  return x.domain !== y.domain || editDistance(nx, ny, 1) > 1;
+function spelledName(local: string, a: PreparedFeatures, b: PreparedFeatures): string | undefined {
+  const name = local.replace(/[\d._-]/g, '');
+  return spellsName(name, a) || spellsName(name, b) ? name : undefined;
 }
 
 /** Email levels: exact, localPart, nameLocalPart, similar, disagree. */
@@ -294,22 +285,25 @@ export function compareEmail(a: PreparedFeatures, b: PreparedFeatures): FieldOut
   if (x.base.length < 4 || y.base.length < 4 || isJunkLocalPart(x.base) || isJunkLocalPart(y.base)) {
     return { level: 'disagree' };
   }
+  const numberX = x.base.replace(/\D/g, '');
   if (x.base === y.base) {
-    if (spellsName(x.base, a) || spellsName(x.base, b)) {
-      return { level: 'nameLocalPart', detail: 'same local part at another domain, spelled from the name alone' };
+    if (spelledName(x.base, a, b) === undefined) {
+      return { level: 'localPart', detail: 'same local part at another domain' };
     }
-    const withoutNumber = x.base.replace(/\d/g, '');
-    if (withoutNumber !== x.base && (spellsName(withoutNumber, a) || spellsName(withoutNumber, b))) {
-      return { level: 'nameLocalPart', detail: 'same local part at another domain: the name and a number' };
-    }
-    return { level: 'localPart', detail: 'same local part at another domain' };
+    const spelled = numberX === '' ? 'spelled from the name alone' : 'the name and a number';
+    return { level: 'nameLocalPart', detail: `same local part at another domain, ${spelled}` };
   }
   const similarity = jaroWinkler(x.base, y.base);
   if (similarity >= 0.9) {
-    if ((spellsName(x.base, a) || spellsName(x.base, b)) && (spellsName(y.base, a) || spellsName(y.base, b))) {
+    const [nameX, nameY] = [spelledName(x.base, a, b), spelledName(y.base, a, b)];
+    const numberY = y.base.replace(/\D/g, '');
+    if (nameX !== undefined && nameY !== undefined && numberX === '' && numberY === '') {
       return { level: 'nameLocalPart', detail: 'local parts alike, both spelled from the name alone' };
     }
-    if (namesakeNumbers(x, y, a, b)) {
+    // One name with different numbers (`anna.nowak` / `anna.nowak85`) is two namesakes' mailboxes — unless, at one
+    // provider, the numbers are one slip apart (`anna.nowak85` / `anna.nowak86`: a typo of one mailbox).
+    const oneSlip = x.domain === y.domain && editDistance(numberX, numberY, 1) <= 1;
+    if (nameX !== undefined && nameX === nameY && numberX !== numberY && !oneSlip) {
       return { level: 'nameLocalPart', detail: 'local parts alike only in the name: their numbers differ' };
     }
     return { level: 'similar', detail: `Jaro-Winkler of local parts ${fixed(similarity)}` };
