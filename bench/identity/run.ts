@@ -449,16 +449,16 @@ interface StrangerMatches {
 async function strangerMatches(dataSource: DataSource, fresh: readonly BenchRecord[]): Promise<StrangerMatches> {
   const [row] = await dataSource.query(
     `WITH fresh AS (SELECT * FROM unnest($1::text[], $2::text[]) AS f(source, external_id)),
+          fresh_records AS (SELECT s.profile_id FROM source_record s JOIN fresh USING (source, external_id)),
+          fresh_profiles AS (SELECT DISTINCT profile_id FROM fresh_records),
           mixed AS (
             SELECT s.profile_id
               FROM source_record s
               LEFT JOIN fresh f ON f.source = s.source AND f.external_id = s.external_id
-             WHERE s.profile_id IN (SELECT s2.profile_id FROM source_record s2 JOIN fresh USING (source, external_id))
+             WHERE s.profile_id IN (SELECT profile_id FROM fresh_profiles)
              GROUP BY s.profile_id
-            HAVING bool_or(f.source IS NULL)),
-          fresh_profiles AS (SELECT DISTINCT s.profile_id FROM source_record s JOIN fresh USING (source, external_id))
-     SELECT (SELECT count(*) FROM source_record s JOIN fresh USING (source, external_id)
-              WHERE s.profile_id IN (SELECT profile_id FROM mixed))::int AS joined,
+            HAVING bool_or(f.source IS NULL))
+     SELECT (SELECT count(*) FROM fresh_records WHERE profile_id IN (SELECT profile_id FROM mixed))::int AS joined,
             (SELECT count(*) FROM merge_candidate m
               WHERE m.status = 'open'
                 AND (m.profile_a_id IN (SELECT profile_id FROM fresh_profiles)) <>
