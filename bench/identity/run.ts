@@ -15,7 +15,7 @@ import { validateCanonicalRecord } from '../../src/ingest/canonical-record';
 import { createLogger } from '../../src/logging/logger';
 import { identityKeys } from '../../src/identity/resolution/identity-keys';
 import { DEFAULT_MATCHING } from '../../src/identity/matching/scoring/matching-config';
-import { scorePair } from '../../src/identity/matching/scoring/score-pair';
+import { autoMergeable, scorePair } from '../../src/identity/matching/scoring/score-pair';
 import {
   compareAddress,
   compareBirthDate,
@@ -380,8 +380,8 @@ function recordPairReference(persons: PersonRecords[]): number {
   return transitiveRecall(
     persons,
     (a, b) => {
-      const score = scorePair(a.features, b.features).total;
-      return score >= DEFAULT_MATCHING.thresholds.autoMerge ? score : undefined;
+      const score = scorePair(a.features, b.features);
+      return autoMergeable(score) ? score.total : undefined;
     },
     (records, x, y) => crmContacts(records, x) + crmContacts(records, y) <= 1,
   );

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fromGlobalId } from '../../src/common/global-id';
 import { DEFAULT_MATCHING } from '../../src/identity/matching/scoring';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
@@ -377,5 +380,57 @@ describe('identity resolution through the real pipeline', () => {
       { id: a.sourceRecordId },
     );
     expect(only.data!.unmergeSourceRecord).toEqual({ __typename: 'ActionRefused', code: 'NOTHING_TO_SPLIT' });
+  });
+});
+
+describe('identity resolution under a lowered auto-merge threshold (HUB_CONFIG)', () => {
+  let hub: TestHub;
+  let folder: string;
+  const ingest = async (source: string, records: unknown[]) => {
+    const res = await graphql(hub.url, INGEST, { source, records });
+    expect(res.errors).toBeUndefined();
+    return res.data!.ingest.results as { status: string; profileId: string }[];
+  };
+
+  beforeAll(async () => {
+    folder = mkdtempSync(path.join(tmpdir(), 'hub-rules-'));
+    const rules = path.join(folder, 'rules.json');
+    writeFileSync(rules, JSON.stringify({ identity: { matching: { thresholds: { autoMerge: 21, review: 19 } } } }));
+    hub = await startTestHub({ HUB_CONFIG: rules });
+  });
+  afterAll(async () => {
+    await hub.stop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('merges a person who moved with a slip in the name, but sends twins sharing inbox, landline and home to review', async () => {
+    const home = { line1: 'ul. Lipowa 4', city: 'Lublin', postalCode: '20-020', country: 'PL' };
+    const twin = {
+      lastName: 'Zielińska',
+      birthDate: '1991-06-30',
+      email: 'zielinscy@example.com',
+      phone: '+48815321234',
+    };
+    const [ola] = await ingest('salesforce', [person({ ...twin, firstName: 'Aleksandra', address: home })]);
+    const [iga] = await ingest('hubspot', [person({ ...twin, firstName: 'Jadwiga', address: home })]);
+    expect(iga.profileId).not.toBe(ola.profileId);
+    const queue = (await graphql(hub.url, CANDIDATES)).data!.mergeCandidates;
+    const pair = [ola.profileId, iga.profileId].sort().join();
+    const candidate = queue.edges
+      .map((e: any) => e.node)
+      .find((c: any) => [c.profileAId, c.profileBId].sort().join() === pair);
+    expect(candidate).toMatchObject({ band: 'review', reason: 'review_band' });
+    expect(candidate.score).toBeGreaterThanOrEqual(21);
+
+    const before = { firstName: 'Bartłomiej', lastName: 'Kaczmarczyk', birthDate: '1979-02-14' };
+    const [crm] = await ingest('salesforce', [person({ ...before, address: home })]);
+    const [ma] = await ingest('hubspot', [
+      person({
+        ...before,
+        lastName: 'Kaczmarcyzk',
+        address: { line1: 'ul. Morska 9', city: 'Gdynia', postalCode: '81-225', country: 'PL' },
+      }),
+    ]);
+    expect(ma.profileId).toBe(crm.profileId);
   });
 });

@@ -2,7 +2,7 @@ import type { TxContext } from '../../common/context';
 import { newRowId } from '../../common/row-id';
 import { pgArray } from '../../db/pg-array';
 import type { PersonFeatures } from '../matching/person-features';
-import { scorePair, type MatchScore, type TermFrequency } from '../matching/scoring';
+import { autoMergeable, scorePair, type MatchScore, type TermFrequency } from '../matching/scoring';
 import type { IdentityKeys, MatchIdentifier } from './identity-keys';
 import type { IdentitySettings } from './identity-settings';
 import { loadProfileInfos, loadTermFrequency, type ProfileInfo } from './profile-infos';
@@ -292,7 +292,7 @@ export async function resolveIdentities(
     const contradicted = (score: MatchScore) =>
       score.comparisons.some((c) => (c.field === 'name' || c.field === 'birthDate') && c.weight < 0);
     const isAuto = (profile: string, score: MatchScore) =>
-      score.total >= matching.thresholds.autoMerge || (sharesContactPoint(profile) && !contradicted(score));
+      autoMergeable(score, matching) || (sharesContactPoint(profile) && !contradicted(score));
     const auto = [
       ...[...hard.entries()].map(([profile, evidence]) => ({ profile, evidence, score: Number.POSITIVE_INFINITY })),
       ...[...scored.entries()]

@@ -9,4 +9,4 @@ export {
   type MatchScore,
   type TermFrequency,
 } from './matching-config';
-export { scorePair } from './score-pair';
+export { autoMergeable, scorePair } from './score-pair';

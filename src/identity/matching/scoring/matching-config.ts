@@ -79,7 +79,9 @@ export const DEFAULT_MATCHING: MatchingConfig = deepFreeze({
     // name in one city (John Smith ≈ 16–17, Anna Nowak ≈ 18 when only the surname's share is known) stays
     // below review; a rare name in one city (≈ 20.3) or a woman under her new surname (≈ 21) is reviewed. The
     // same birth date at another address (a move) with a nickname ≈ 26 merges, with a slip in one name ≈ 21.4
-    // is reviewed (lowering autoMerge to 21 would merge the twins and the new surname above).
+    // is reviewed. Lowering autoMerge to 21 would merge it but never the twins and the new surname above, whose
+    // names disagree (`autoMergeable`); it would merge a common name with one birth date at another address
+    // (John Smith ≈ 22.7) and namesakes with one-digit-off birth dates and name-spelled mailboxes (≈ 21).
     autoMerge: 24,
     review: 19,
   },

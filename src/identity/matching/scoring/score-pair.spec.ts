@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { PersonFeatures } from '../person-features';
 import { closeNames } from './field-comparisons';
-import { DEFAULT_MATCHING, scorePair, type Comparison, type TermFrequency } from './index';
+import { autoMergeable, DEFAULT_MATCHING, scorePair, type Comparison, type TermFrequency } from './index';
 
 const { autoMerge, review } = DEFAULT_MATCHING.thresholds;
 const weightOf = (field: Comparison['field'], level: string) => {
@@ -82,10 +82,14 @@ describe('scorePair: the scenarios that define the default thresholds', () => {
   it('twins (same birth date, surname, address and email; other first names) are not auto-merged', () => {
     const anna = { ...jan, firstName: 'Anna', lastName: 'Kowalska', phone: undefined };
     const ewa = { ...anna, firstName: 'Ewa' };
-    expect(scorePair(anna, ewa).total).toBeLessThan(autoMerge);
-    expect(scorePair(anna, { ...ewa, phone: '+48601234567' }).total).toBeLessThan(autoMerge);
+    expect(autoMergeable(scorePair(anna, ewa))).toBe(false);
+    // With the family landline too they score as much as one person who moved with a slip in the name (≈ 21):
+    // the names disagree, so a steward decides.
+    const sharingALandline = scorePair({ ...anna, phone: '+48601234567' }, { ...ewa, phone: '+48601234567' });
+    expect(sharingALandline.total).toBeGreaterThanOrEqual(review);
+    expect(autoMergeable(sharingALandline)).toBe(false);
     // Brothers whose names share an initial are not "J. Kowalski" either.
-    expect(scorePair(jan, { ...jan, firstName: 'Jakub' }).total).toBeLessThan(autoMerge);
+    expect(autoMergeable(scorePair(jan, { ...jan, firstName: 'Jakub' }))).toBe(false);
   });
 
   it('a father and son with one name (Jr/Sr), one address and one inbox are not auto-merged', () => {
@@ -101,9 +105,9 @@ describe('scorePair: the scenarios that define the default thresholds', () => {
 
   it('a woman under her new surname, same birth date, address and email, goes to review', () => {
     const before = { ...jan, firstName: 'Anna', lastName: 'Kowalska' };
-    const score = scorePair(before, { ...before, lastName: 'Nowak', email: before.email }).total;
-    expect(score).toBeGreaterThanOrEqual(review);
-    expect(score).toBeLessThan(autoMerge);
+    const score = scorePair(before, { ...before, lastName: 'Nowak', email: before.email });
+    expect(score.total).toBeGreaterThanOrEqual(review);
+    expect(autoMergeable(score)).toBe(false);
   });
 
   it('a nickname or swapped names with the same birth date join a person who moved; a name with a slip goes to review', () => {
@@ -116,6 +120,29 @@ describe('scorePair: the scenarios that define the default thresholds', () => {
     const slip = scorePair(before, { ...moved, lastName: 'Kowlaski' }).total;
     expect(slip).toBeGreaterThanOrEqual(review);
     expect(slip).toBeLessThan(autoMerge);
+  });
+
+  it('names that disagree never merge automatically, even under a lowered auto-merge threshold', () => {
+    // A deployment that lowers autoMerge to 21 to merge a person who moved with a slip in one name (≈ 21.4)
+    // must not merge twins sharing the family inbox, landline and address (≈ 21.1) or a woman under her new
+    // surname (≈ 21.2): their names disagree, so email, phone and address count as a household's.
+    const lowered = { ...DEFAULT_MATCHING, thresholds: { autoMerge: 21, review: 19 } };
+    const anna = { ...jan, firstName: 'Anna', lastName: 'Kowalska' };
+    const twins = scorePair(anna, { ...anna, firstName: 'Ewa' }, lowered);
+    const newSurname = scorePair(anna, { ...anna, lastName: 'Nowak' }, lowered);
+    for (const score of [twins, newSurname]) {
+      expect(score.total).toBeGreaterThanOrEqual(21);
+      expect(score.comparisons[0]).toMatchObject({ field: 'name', level: 'disagree' });
+      expect(autoMergeable(score, lowered)).toBe(false);
+    }
+    const before = { ...jan, firstName: 'Tomasz', email: undefined, phone: undefined };
+    const moved = {
+      ...before,
+      lastName: 'Kowlaski',
+      address: { line1: 'ul. Polna 7', city: 'Gdańsk', postalCode: '80-001' },
+    };
+    expect(autoMergeable(scorePair(before, moved, lowered), lowered)).toBe(true);
+    expect(autoMergeable(scorePair(before, moved))).toBe(false);
   });
 
   it('twins whose names differ by one slip-like letter at one address, and spouses with alike names, stay apart', () => {

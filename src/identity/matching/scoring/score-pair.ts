@@ -90,6 +90,19 @@ export function scorePair(
   return { total, comparisons };
 }
 
+/**
+ * Whether a score lets the resolver join two profiles without a steward: at or above `thresholds.autoMerge`, and
+ * the names do not disagree. Once the names disagree, email, phone and address are read as a household's
+ * (above), so such a pair reaches at most ≈ 21 — twins sharing an inbox and a landline, or a woman under her new
+ * surname: the same evidence for two people and for one. Only a steward tells them apart, whatever the
+ * thresholds.
+ * @example autoMergeable(scorePair(twinA, twinB)) // → false (≈ 21.1, names disagree)
+ */
+export function autoMergeable(score: MatchScore, config: MatchingConfig = DEFAULT_MATCHING): boolean {
+  if (score.total < config.thresholds.autoMerge) return false;
+  return !score.comparisons.some((c) => c.field === 'name' && c.level === 'disagree');
+}
+
 /** Most name-pair outcomes remembered; past it the memo starts afresh (a few MB at most). */
 const NAME_MEMO_LIMIT = 100_000;
 const nameOutcomes = new Map<string, FieldOutcome>();
