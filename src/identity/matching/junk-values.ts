@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { remembered } from './compare/remembered';
 
 /**
  * Role inboxes: a team's address, not a person's, so it must never join two people. `extra.roleLocalParts`
@@ -125,16 +126,18 @@ export function isJunkIdentifier(
  * with blocking, which keys on local parts.
  */
 export function isJunkLocalPart(local: string, roleLocalParts: readonly string[] = []): boolean {
+  if (isJunkByDefault(local)) return true;
+  if (roleLocalParts.length === 0) return false;
+  const base = local.toLowerCase().split('+')[0];
+  return roleLocalParts.some((r) => r.toLowerCase() === base);
+}
+
+/** The built-in lists' verdict, remembered: matching asks it of every candidate's mailbox, again and again. */
+const isJunkByDefault = remembered((local: string): boolean => {
   const base = local.toLowerCase().split('+')[0];
   const form = placeholderForm(base);
-  return (
-    form === '' ||
-    PLACEHOLDERS.has(form) ||
-    REPEATED.test(form) ||
-    ROLE_LOCAL_PARTS.includes(base) ||
-    roleLocalParts.some((r) => r.toLowerCase() === base)
-  );
-}
+  return form === '' || PLACEHOLDERS.has(form) || REPEATED.test(form) || ROLE_LOCAL_PARTS.includes(base);
+});
 
 function isJunkEmail(email: string, roleLocalParts: readonly string[] | undefined): boolean {
   const at = email.lastIndexOf('@');
@@ -143,7 +146,8 @@ function isJunkEmail(email: string, roleLocalParts: readonly string[] | undefine
   return JUNK_DOMAINS.has(domain) || JUNK_TLD.test(domain) || isJunkLocalPart(email.slice(0, at), roleLocalParts);
 }
 
-function isJunkPhone(phone: string): boolean {
+/** Remembered: a phone is parsed to read its national number, and the same numbers come back batch after batch. */
+const isJunkPhone = remembered(function isJunkPhone(phone: string): boolean {
   const digits = phone.replace(/\D/g, '');
   if (digits.length < 6) return true;
   const forms = [digits];
@@ -154,7 +158,7 @@ function isJunkPhone(phone: string): boolean {
     if (parsed) forms.push(parsed.nationalNumber);
   }
   return forms.some((d) => REPEATED.test(d) || isDigitRun(d));
-}
+});
 
 /** `123456789`, `1234567890`, `9876543210` … : each digit one more (or one less) than the one before. */
 function isDigitRun(digits: string): boolean {

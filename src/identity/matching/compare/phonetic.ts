@@ -1,4 +1,5 @@
 import { foldDiacritics } from './normalise';
+import { remembered } from './remembered';
 
 const VOWELS = new Set(['a', 'e', 'i', 'o', 'u', 'y']);
 const isVowel = (c: string | undefined) => c !== undefined && VOWELS.has(c);
@@ -26,7 +27,7 @@ const isVowel = (c: string | undefined) => c !== undefined && VOWELS.has(c);
  * weak evidence, scored below exact and Jaro-Winkler agreement.
  * @example phoneticCode('Łukasz') // → 'LKX'
  */
-export function phoneticCode(name: string): string {
+export const phoneticCode = remembered(function phoneticCode(name: string): string {
   let w = foldDiacritics(name)
     .toLowerCase()
     .replace(/[^a-z]/g, '');
@@ -131,7 +132,7 @@ export function phoneticCode(name: string): string {
     }
   }
   return code;
-}
+});
 
 const CONSONANTS: Record<string, string> = {
   b: 'B',
