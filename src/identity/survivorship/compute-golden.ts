@@ -239,6 +239,8 @@ function normaliseObject(value: AttributeValue): AttributeValue {
 }
 
 function distinct(candidates: Candidate[], keyOf = key): number {
+  // Most profiles hold one record: nothing to compare.
+  if (candidates.length <= 1) return candidates.length;
   return new Set(candidates.map((c) => keyOf(c.value))).size;
 }
 

@@ -100,6 +100,21 @@ function maFirst(): FieldRules {
 
 /** The rules that decide `field` (a flat attribute or a slot): exact name, then a `custom.<source>.*` prefix. */
 export function rulesFor(settings: SurvivorshipSettings, field: string): FieldRules {
+  // Asked for every field of every profile a batch recomputes; a custom field's answer scans every pattern.
+  let known = chosenRules.get(settings);
+  if (!known) chosenRules.set(settings, (known = new Map()));
+  let rules = known.get(field);
+  if (rules === undefined) {
+    rules = chooseRules(settings, field);
+    if (known.size >= 10_000) known.clear();
+    known.set(field, rules);
+  }
+  return rules;
+}
+
+const chosenRules = new WeakMap<SurvivorshipSettings, Map<string, FieldRules>>();
+
+function chooseRules(settings: SurvivorshipSettings, field: string): FieldRules {
   const slot = slotOf(field);
   const exact = settings.fields[slot];
   if (exact) return exact;
