@@ -46,14 +46,22 @@ describe('isJunkIdentifier', () => {
     expect(isJunkIdentifier('email', email)).toBe(false);
   });
 
-  it.each(['0000000', '1234567', '+10000000000', '+48 111 111 111', '+48123456789', '+49 987 654 321', '12345', ''])(
-    'phone %j is junk',
-    (phone) => {
-      expect(isJunkIdentifier('phone', phone)).toBe(true);
-    },
-  );
+  it.each([
+    '0000000',
+    '1234567',
+    '+10000000000',
+    '+48 111 111 111',
+    '+48123456789',
+    '+49 987 654 321',
+    '+353 1234 5678',
+    '+800 1234 5678',
+    '12345',
+    '',
+  ])('phone %j is junk', (phone) => {
+    expect(isJunkIdentifier('phone', phone)).toBe(true);
+  });
 
-  it.each(['+48601234567', '+48 601 234 567', '+48600700800', '+442079460958', '+14155552671'])(
+  it.each(['+48601234567', '+48 601 234 567', '+48600700800', '+442079460958', '+14155552671', '+353861234567'])(
     'phone %j is not junk',
     (phone) => {
       expect(isJunkIdentifier('phone', phone)).toBe(false);

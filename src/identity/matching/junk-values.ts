@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { getCountries, getCountryCallingCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { remembered } from './compare/remembered';
 
 /**
@@ -154,11 +154,26 @@ const isJunkPhone = remembered(function isJunkPhone(phone: string): boolean {
   // The national number, so that `+48 123 456 789` is seen as the 123456789 it is; a real number such as
   // +48 601 234 567 must not look like a run just because some suffix of it is one.
   if (phone.startsWith('+')) {
-    const parsed = parsePhoneNumberFromString(phone);
-    if (parsed) forms.push(parsed.nationalNumber);
+    const national = nationalDigits(digits) ?? parsePhoneNumberFromString(phone)?.nationalNumber;
+    if (national) forms.push(national);
   }
   return forms.some((d) => REPEATED.test(d) || isDigitRun(d));
 });
+
+/** Country calling codes (`1`, `48`, `353` …): no code is a prefix of another, so a number starts with one at most. */
+const CALLING_CODES = new Set(getCountries().map((country) => getCountryCallingCode(country)));
+
+/**
+ * The digits after an international number's country calling code, without parsing the number (which the
+ * validation did already, and which costs more than the rest of the check); undefined for a code no country
+ * holds (`+800` …), which the caller parses.
+ */
+function nationalDigits(digits: string): string | undefined {
+  for (let length = 1; length <= 3; length++) {
+    if (CALLING_CODES.has(digits.slice(0, length))) return digits.slice(length);
+  }
+  return undefined;
+}
 
 /** `123456789`, `1234567890`, `9876543210` … : each digit one more (or one less) than the one before. */
 function isDigitRun(digits: string): boolean {
