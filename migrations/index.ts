@@ -9,6 +9,7 @@ import { ProfileSearch1798001000000 } from './1798001000000-ProfileSearch';
 import { SegmentChanges1798001100000 } from './1798001100000-SegmentChanges';
 import { FeedTxidOffset1798001500000 } from './1798001500000-FeedTxidOffset';
 import { LeanerBlockingKeys1798001600000 } from './1798001600000-LeanerBlockingKeys';
+import { LeanIdentifiers1798001700000 } from './1798001700000-LeanIdentifiers';
 
 /** Every migration, oldest first. `createDataSource` registers them; add new ones at the end. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   SegmentChanges1798001100000,
   FeedTxidOffset1798001500000,
   LeanerBlockingKeys1798001600000,
+  LeanIdentifiers1798001700000,
 ];

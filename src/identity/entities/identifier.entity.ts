@@ -1,21 +1,11 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  Unique,
-  type Relation,
-} from 'typeorm';
-import { GoldenProfile } from './golden-profile.entity';
-import { SourceRecord } from './source-record.entity';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 /**
  * A normalised identifier a source record carries (`email`, `phone`, `customerNumber` …): the deterministic
  * matching keys and the index behind `profileByIdentifier(type, value)`. `profile_id` is a denormalised copy
  * of the source record's profile so that look-ups need no join; it moves with the record on merge/unmerge.
+ * No foreign keys (migration LeanIdentifiers): derived data, maintained by the code that owns it — replaced with
+ * its record's attributes, moved on merges and splits, removed on erasure.
  */
 @Entity({ name: 'identifier' })
 @Unique('uq_identifier_source_record_type_value', ['sourceRecordId', 'type', 'value'])
@@ -40,16 +30,8 @@ export class Identifier {
   @Column({ type: 'uuid' })
   sourceRecordId!: string;
 
-  @ManyToOne(() => SourceRecord, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'source_record_id', foreignKeyConstraintName: 'fk_identifier_source_record' })
-  sourceRecord?: Relation<SourceRecord>;
-
   @Column({ type: 'uuid' })
   profileId!: string;
-
-  @ManyToOne(() => GoldenProfile, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'profile_id', foreignKeyConstraintName: 'fk_identifier_profile' })
-  profile?: Relation<GoldenProfile>;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
