@@ -13,8 +13,9 @@ export interface PreparedFeatures {
   first: string;
   last: string;
   birth?: { date: string; year: number; month: string; day: string };
-  /** Mailbox: local part without `+tag` (and without dots at Gmail), lower-case domain. */
-  email?: { raw: string; base: string; domain: string };
+  /** Mailbox: local part without `+tag` (and without dots at Gmail), lower-case domain; `junk`: a placeholder or
+   * role local part (`info`, `noreply` …), which says nothing about who owns it. */
+  email?: { raw: string; base: string; domain: string; junk: boolean };
   /** Digits of the phone number; '' when absent. */
   phone: string;
   /** Street line without spaces, and its house number. */
@@ -68,7 +69,7 @@ function mailbox(email: string | undefined): PreparedFeatures['email'] {
     base = base.replace(/\./g, '');
     domain = 'gmail.com';
   }
-  return { raw, base, domain };
+  return { raw, base, domain, junk: isJunkLocalPart(base) };
 }
 
 /** The outcome of one field's comparison, before weighting. Details never repeat the values (they are PII). */
@@ -282,7 +283,7 @@ export function compareEmail(a: PreparedFeatures, b: PreparedFeatures): FieldOut
   if (x.base === y.base && x.domain === y.domain) {
     return x.raw === y.raw ? { level: 'exact' } : { level: 'exact', detail: 'one mailbox (+tag or Gmail dots aside)' };
   }
-  if (x.base.length < 4 || y.base.length < 4 || isJunkLocalPart(x.base) || isJunkLocalPart(y.base)) {
+  if (x.base.length < 4 || y.base.length < 4 || x.junk || y.junk) {
     return { level: 'disagree' };
   }
   const numberX = x.base.replace(/\D/g, '');
