@@ -2,6 +2,7 @@ import type { TxContext } from '../common/context';
 import { newRowId } from '../common/row-id';
 import { lockIngest, lockNames } from '../db/advisory-locks';
 import { pgArray } from '../db/pg-array';
+import { StatementChain } from '../db/statement-chain';
 import { applyMerges } from '../identity/merge/apply-merges';
 import { fileMergeCandidates } from '../identity/merge/merge-candidates';
 import { identityKeys, type IdentityKeys } from '../identity/resolution/identity-keys';
@@ -13,7 +14,9 @@ import {
   insertGoldenProfiles,
   recordGoldenChanges,
   refreshGoldenProfiles,
+  type GoldenChange,
 } from '../identity/survivorship/refresh-golden-profiles';
+import type { NewChangeEvent } from '../feed/change-events';
 import { applyPatch, type SourceRecordState } from './apply-patch';
 import { validateCanonicalRecord, type CanonicalRecord } from './canonical-record';
 import { recordDeadLetters, type Transport } from './dead-letters';
@@ -214,69 +217,82 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
     if (list) list.push(w);
     else writesByProfile.set(w.profileId, [w]);
   }
-  const createdGolden = await insertGoldenProfiles(
-    tx,
-    [...resolution.createdProfileIds].map((id) => ({
-      id,
-      records: (writesByProfile.get(id) ?? []).map((w) => ({
-        id: w.id,
-        source: w.record.source,
-        externalId: w.record.externalId,
-        ...w.state,
+  // The writes go out on one chain (db/statement-chain.ts): each statement's parameters are built while
+  // PostgreSQL runs the one before. Every record is written under its write's id.
+  const recordIds = new Map(writes.map((w) => [w.key, w.id]));
+  const chain = new StatementChain(tx);
+  let createdGolden: GoldenChange[];
+  let mergeEvents: NewChangeEvent[] = [];
+  try {
+    createdGolden = await insertGoldenProfiles(
+      tx,
+      [...resolution.createdProfileIds].map((id) => ({
+        id,
+        records: (writesByProfile.get(id) ?? []).map((w) => ({
+          id: w.id,
+          source: w.record.source,
+          externalId: w.record.externalId,
+          ...w.state,
+        })),
       })),
-    })),
-  );
-  const recordIds = await upsertSourceRecords(
-    tx,
-    writes.filter((_, i) => entries[i].touched),
-  );
-  for (const entry of entries) if (!recordIds.has(entry.key)) recordIds.set(entry.key, entry.existing!.id);
-
-  const mergeEvents = await applyMerges(
-    tx,
-    resolution.merges.map((m) => ({
-      survivorId: m.survivorId,
-      absorbedIds: m.absorbedIds,
-      trigger: m.trigger,
-      actor: tx.actor,
-      score: m.evidence.map((e) => e.score).find((score) => score !== undefined) ?? null,
-      evidence: m.evidence,
-    })),
-  );
-  await replaceIdentifiers(
-    tx,
-    writes.filter((w, i) => changedKeys.has(w.key) || entries[i].records.some((r) => r.identifiers.length > 0)),
-    recordIds,
-  );
-  /**
-   * A stored record whose blocking keys come out as before, on the same profile, alive before and after, keeps
-   * its key rows: replacing them would change nothing (an update of a job title, a score, a custom field).
-   */
-  const holdsSameBlockingKeys = (write: SourceRecordWrite): boolean => {
-    const before = write.stored;
-    if (!before || before.deleted || write.state.deleted || before.profileId !== write.profileId) return false;
-    const now = keysOf.get(write.key)?.blockingKeys ?? [];
-    const then = identityKeys(before.attributes, [], identity.guardrails.blockedValues).blockingKeys;
-    if (now.length !== then.length) return false;
-    const held = new Set(then);
-    return now.every((key) => held.has(key));
-  };
-  await replaceBlockingKeys(
-    tx,
-    writes
-      .filter((w) => changedKeys.has(w.key) && !holdsSameBlockingKeys(w))
-      .map((w) => ({
-        id: w.id,
-        profileId: w.profileId,
-        existed: w.existed,
-        deleted: w.state.deleted,
-        keys: keysOf.get(w.key)?.blockingKeys ?? [],
-      })),
-  );
-  await storeLinks(tx, writes, recordIds);
-
+      chain,
+    );
+    await upsertSourceRecords(
+      writes.filter((_, i) => entries[i].touched),
+      chain,
+    );
+    if (resolution.merges.length > 0) {
+      await chain.idle();
+      mergeEvents = await applyMerges(
+        tx,
+        resolution.merges.map((m) => ({
+          survivorId: m.survivorId,
+          absorbedIds: m.absorbedIds,
+          trigger: m.trigger,
+          actor: tx.actor,
+          score: m.evidence.map((e) => e.score).find((score) => score !== undefined) ?? null,
+          evidence: m.evidence,
+        })),
+      );
+    }
+    await replaceIdentifiers(
+      writes.filter((w, i) => changedKeys.has(w.key) || entries[i].records.some((r) => r.identifiers.length > 0)),
+      recordIds,
+      chain,
+    );
+    /**
+     * A stored record whose blocking keys come out as before, on the same profile, alive before and after, keeps
+     * its key rows: replacing them would change nothing (an update of a job title, a score, a custom field).
+     */
+    const holdsSameBlockingKeys = (write: SourceRecordWrite): boolean => {
+      const before = write.stored;
+      if (!before || before.deleted || write.state.deleted || before.profileId !== write.profileId) return false;
+      const now = keysOf.get(write.key)?.blockingKeys ?? [];
+      const then = identityKeys(before.attributes, [], identity.guardrails.blockedValues).blockingKeys;
+      if (now.length !== then.length) return false;
+      const held = new Set(then);
+      return now.every((key) => held.has(key));
+    };
+    await replaceBlockingKeys(
+      writes
+        .filter((w) => changedKeys.has(w.key) && !holdsSameBlockingKeys(w))
+        .map((w) => ({
+          id: w.id,
+          profileId: w.profileId,
+          existed: w.existed,
+          deleted: w.state.deleted,
+          keys: keysOf.get(w.key)?.blockingKeys ?? [],
+        })),
+      chain,
+    );
+    await storeLinks(writes, recordIds, chain);
+    await storeEngagementEvents(writes, recordIds, chain);
+    await chain.idle();
+  } finally {
+    // On a failure in Node.js between two statements: nothing may be sent over the one still running.
+    await chain.settle();
+  }
   const consentEvents = await storeConsentStatements(tx, writes, recordIds);
-  await storeEngagementEvents(tx, writes, recordIds);
 
   // Survivorship re-runs for every profile a record of the batch touched, not only changed: a restatement of a
   // value at a later time moves its per-field time, which can settle a tie (and close a conflict) — the golden

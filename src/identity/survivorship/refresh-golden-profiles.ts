@@ -1,4 +1,5 @@
 import type { TxContext } from '../../common/context';
+import type { StatementChain } from '../../db/statement-chain';
 import { appendChangeEvents, type NewChangeEvent } from '../../feed/change-events';
 import { sameValue, stableJson } from '../../ingest/apply-patch';
 import {
@@ -78,25 +79,37 @@ function rowValues(id: string, version: number, golden: GoldenValues): Record<st
   return row;
 }
 
+/** New golden rows per INSERT: each slice's golden values are computed while the slice before is written. */
+const INSERT_SLICE = 1000;
+
 /**
- * Writes the first golden row of profiles created by this batch, values included, in one statement: their
- * source records are all in the batch, so survivorship needs no read.
+ * Writes the first golden row of profiles created by this batch, values included, a statement per 1,000 sent on
+ * `chain` (returns once the last is sent): their source records are all in the batch, so survivorship needs no
+ * read.
  */
 export async function insertGoldenProfiles(
   tx: TxContext,
   profiles: { id: string; records: SurvivorshipInput[] }[],
+  chain: StatementChain,
 ): Promise<GoldenChange[]> {
   if (profiles.length === 0) return [];
   const settings = survivorship(tx);
-  const rows = profiles.map((p) => ({ id: p.id, golden: computeGolden(p.records, settings) }));
-  await tx.manager.query(
-    `INSERT INTO golden_profile (id, version, lineage, custom, ${COLUMNS.join(', ')})
-     SELECT x.id, x.version, x.lineage, x.custom, ${COLUMNS.map((c) => `x.${c}`).join(', ')}
-       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, lineage jsonb, custom jsonb, ${COLUMN_TYPES})`,
-    [JSON.stringify(rows.map((r) => rowValues(r.id, 1, r.golden)))],
-  );
+  const rows: { id: string; golden: GoldenValues }[] = [];
+  for (let start = 0; start < profiles.length; start += INSERT_SLICE) {
+    const slice = profiles
+      .slice(start, start + INSERT_SLICE)
+      .map((p) => ({ id: p.id, golden: computeGolden(p.records, settings) }));
+    rows.push(...slice);
+    await chain.send(
+      `INSERT INTO golden_profile (id, version, lineage, custom, ${COLUMNS.join(', ')})
+       SELECT x.id, x.version, x.lineage, x.custom, ${COLUMNS.map((c) => `x.${c}`).join(', ')}
+         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, lineage jsonb, custom jsonb, ${COLUMN_TYPES})`,
+      [JSON.stringify(slice.map((r) => rowValues(r.id, 1, r.golden)))],
+    );
+  }
   const conflicted = rows.filter((r) => r.golden.conflicts.length > 0);
   if (conflicted.length > 0) {
+    await chain.idle();
     await syncConflicts(
       tx,
       conflicted.map((r) => r.id),

@@ -1,5 +1,6 @@
 import type { TxContext } from '../../common/context';
 import { pgArray } from '../../db/pg-array';
+import type { StatementChain } from '../../db/statement-chain';
 import type { FlatAttributes } from '../../identity/golden-attributes';
 import type { SourceRecordState } from '../apply-patch';
 import type { CanonicalRecord } from '../canonical-record';
@@ -65,12 +66,13 @@ export async function loadSourceRecords(
 }
 
 /**
- * Writes the source records in one statement: new ones are inserted, stored ones updated in place (a plain
- * insert and an update by primary key, no speculative insertion). Returns their ids by key.
+ * Writes the source records in one statement sent on `chain`: new ones are inserted, stored ones updated in place
+ * (a plain insert and an update by primary key, no speculative insertion), each under its write's `id` — a stored
+ * record that went missing fails the statement's check.
  */
-export async function upsertSourceRecords(tx: TxContext, writes: SourceRecordWrite[]): Promise<Map<string, string>> {
-  if (writes.length === 0) return new Map();
-  const rows: { id: string; source: string; external_id: string }[] = await tx.manager.query(
+export async function upsertSourceRecords(writes: SourceRecordWrite[], chain: StatementChain): Promise<void> {
+  if (writes.length === 0) return;
+  await chain.send<unknown[]>(
     `WITH r AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, existed boolean, source text, external_id text,
               object_type text, profile_id uuid, attributes jsonb, field_updated_at jsonb, field_sequence jsonb,
@@ -118,11 +120,12 @@ export async function upsertSourceRecords(tx: TxContext, writes: SourceRecordWri
         })),
       ),
     ],
+    (rows) => {
+      if (rows.length !== writes.length) {
+        throw new Error(`source records: wrote ${rows.length} of ${writes.length} (a stored record went missing)`);
+      }
+    },
   );
-  if (rows.length !== writes.length) {
-    throw new Error(`source records: wrote ${rows.length} of ${writes.length} (a stored record went missing)`);
-  }
-  return new Map(rows.map((r) => [recordKey(r.source, r.external_id), r.id]));
 }
 
 /** Identifier types derived from attributes; they follow the attributes. Declared ones accumulate. */
@@ -135,9 +138,9 @@ const ATTRIBUTE_IDENTIFIERS = ['email', 'phone'] as const;
  * an insert that skips what is already there.
  */
 export async function replaceIdentifiers(
-  tx: TxContext,
   writes: SourceRecordWrite[],
   ids: Map<string, string>,
+  chain: StatementChain,
 ): Promise<void> {
   if (writes.length === 0) return;
   // A stored record that holds the same email and phone on the same profile, alive before and after, keeps its
@@ -145,7 +148,7 @@ export async function replaceIdentifiers(
   const kept = new Set(writes.filter(holdsSameContactPoints).map((w) => w.key));
   const stored = writes.filter((w) => w.existed && !kept.has(w.key));
   if (stored.length > 0) {
-    await tx.manager.query(
+    await chain.send(
       `DELETE FROM identifier i
         USING unnest($1::uuid[], $2::boolean[]) AS w(id, deleted)
         WHERE i.source_record_id = w.id AND (w.deleted OR i.type = ANY($3::text[]))`,
@@ -177,7 +180,7 @@ export async function replaceIdentifiers(
     for (const r of write.records) for (const declared of r.identifiers) add(declared.type, declared.value);
   }
   if (fresh.record.length === 0 && again.record.length === 0) return;
-  await tx.manager.query(
+  await chain.send(
     `WITH fresh AS (
        INSERT INTO identifier (source_record_id, profile_id, type, value)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]))
@@ -200,7 +203,11 @@ function holdsSameContactPoints(write: SourceRecordWrite): boolean {
  * them in both directions: links of this batch to records that exist, and earlier links waiting for a record
  * this batch created.
  */
-export async function storeLinks(tx: TxContext, writes: SourceRecordWrite[], ids: Map<string, string>): Promise<void> {
+export async function storeLinks(
+  writes: SourceRecordWrite[],
+  ids: Map<string, string>,
+  chain: StatementChain,
+): Promise<void> {
   // Only a record created now can have links waiting for it: one stored before had them resolved when it was
   // created (or when they were declared, by the join below).
   const created = writes.filter((w) => !w.existed).map((w) => ids.get(w.key)!);
@@ -210,7 +217,7 @@ export async function storeLinks(tx: TxContext, writes: SourceRecordWrite[], ids
     ),
   );
   if (links.length > 0) {
-    await tx.manager.query(
+    await chain.send(
       `INSERT INTO source_record_link (from_source_record_id, to_source, to_external_id, to_source_record_id, kind)
        SELECT l.from_id, l.to_source, l.to_external_id, t.id, 'declared'
          FROM jsonb_to_recordset($1::jsonb) AS l(from_id uuid, to_source text, to_external_id text)
@@ -221,7 +228,7 @@ export async function storeLinks(tx: TxContext, writes: SourceRecordWrite[], ids
     );
   }
   if (created.length === 0) return;
-  await tx.manager.query(
+  await chain.send(
     `UPDATE source_record_link l SET to_source_record_id = s.id
        FROM source_record s
       WHERE s.id = ANY($1::uuid[]) AND l.to_source_record_id IS NULL
@@ -237,13 +244,13 @@ export async function storeLinks(tx: TxContext, writes: SourceRecordWrite[], ids
  * holds none once its old ones are gone).
  */
 export async function replaceBlockingKeys(
-  tx: TxContext,
   records: { id: string; profileId: string; existed: boolean; deleted: boolean; keys: string[] }[],
+  chain: StatementChain,
 ): Promise<void> {
   if (records.length === 0) return;
   const stored = records.filter((r) => r.existed);
   if (stored.length > 0) {
-    await tx.manager.query(`DELETE FROM blocking_key WHERE source_record_id = ANY($1::uuid[])`, [
+    await chain.send(`DELETE FROM blocking_key WHERE source_record_id = ANY($1::uuid[])`, [
       pgArray(stored.map((r) => r.id)),
     ]);
   }
@@ -259,7 +266,7 @@ export async function replaceBlockingKeys(
     }
   }
   if (keys.length === 0) return;
-  await tx.manager.query(
+  await chain.send(
     `INSERT INTO blocking_key (key, profile_id, source_record_id)
      SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[])`,
     [pgArray(keys), pgArray(profiles), pgArray(recordIds)],

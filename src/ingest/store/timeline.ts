@@ -1,6 +1,7 @@
 import type { TxContext } from '../../common/context';
 import { refreshConsentCurrent } from '../../consent/consent-current';
 import type { NewChangeEvent } from '../../feed/change-events';
+import type { StatementChain } from '../../db/statement-chain';
 import type { SourceRecordWrite } from './source-records';
 
 /**
@@ -72,12 +73,15 @@ export async function storeConsentStatements(
   return [...recorded, ...changed];
 }
 
-/** Appends the batch's engagement events to the timeline; an event id seen before from the source is skipped. */
+/**
+ * Appends the batch's engagement events to the timeline in one statement sent on `chain`; an event id seen before
+ * from the source is skipped.
+ */
 export async function storeEngagementEvents(
-  tx: TxContext,
   writes: SourceRecordWrite[],
   ids: Map<string, string>,
-): Promise<number> {
+  chain: StatementChain,
+): Promise<void> {
   const events = writes.flatMap((w) =>
     w.records.flatMap((r) =>
       r.events.map((e) => ({
@@ -91,15 +95,13 @@ export async function storeEngagementEvents(
       })),
     ),
   );
-  if (events.length === 0) return 0;
-  const rows: unknown[] = await tx.manager.query(
+  if (events.length === 0) return;
+  await chain.send(
     `INSERT INTO engagement_event (profile_id, source_record_id, source, external_event_id, type, occurred_at, properties)
      SELECT e.profile_id, e.source_record_id, e.source, e.external_event_id, e.type, e.occurred_at, e.properties
        FROM jsonb_to_recordset($1::jsonb) AS e(profile_id uuid, source_record_id uuid, source text,
             external_event_id text, type text, occurred_at timestamptz, properties jsonb)
-     ON CONFLICT (source, external_event_id) DO NOTHING
-     RETURNING id`,
+     ON CONFLICT (source, external_event_id) DO NOTHING`,
     [JSON.stringify(events)],
   );
-  return rows.length;
 }
