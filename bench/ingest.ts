@@ -10,7 +10,7 @@ import { migrate } from '../src/db/database';
 import { ephemeralDataDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres';
 import { ChangeNotifier, createHubPubSub } from '../src/feed/change-notifier';
 import { ingestBatch, summarise } from '../src/ingest/ingest-batch';
-import type { IngestOutcome } from '../src/ingest/ingest-records';
+import { prepareRecords, type IngestBatch, type IngestOutcome } from '../src/ingest/ingest-records';
 import { DEFAULT_IMPORT_BATCH_SIZE } from '../src/ingest/transports/file-import';
 import { createLogger } from '../src/logging/logger';
 import { syntheticRecords, type SyntheticRecord } from './synthetic-records';
@@ -193,20 +193,34 @@ async function pipeline(
   const all = batches(records, batchSize);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  // Batches in flight at once, as `profile-hub import --concurrency` runs them: while PostgreSQL works on one,
-  // Node validates and patches the next. Per-field last-writer-wins makes the result independent of the order.
-  let next = 0;
-  const worker = async () => {
-    while (next < all.length) {
-      const index = next++;
-      onBatch(index, all.length);
-      const outcomes = await ingestBatch(ctx, { records: all[index], transport: 'file' });
-      const counts = summarise(outcomes);
-      for (const status of Object.keys(totals) as (keyof typeof totals)[]) totals[status] += counts[status];
-      for (const o of outcomes) if (o.status === 'REJECTED') rejections.set(o.code, (rejections.get(o.code) ?? 0) + 1);
-    }
+  const count = (outcomes: IngestOutcome[]) => {
+    const counts = summarise(outcomes);
+    for (const status of Object.keys(totals) as (keyof typeof totals)[]) totals[status] += counts[status];
+    for (const o of outcomes) if (o.status === 'REJECTED') rejections.set(o.code, (rejections.get(o.code) ?? 0) + 1);
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  const batchOf = (index: number): IngestBatch => ({ records: all[index], transport: 'file' });
+  if (concurrency === 1) {
+    // As `profile-hub import` runs them: one batch commits while the next is validated and keyed.
+    let prepared = prepareRecords(ctx.settings, batchOf(0));
+    for (let index = 0; index < all.length; index++) {
+      onBatch(index, all.length);
+      const committing = ingestBatch(ctx, batchOf(index), { prepared });
+      if (index + 1 < all.length) prepared = prepareRecords(ctx.settings, batchOf(index + 1));
+      count(await committing);
+    }
+  } else {
+    // Several batches in flight at once, as concurrent webhook or API callers send them; per-field
+    // last-writer-wins makes the result independent of the order.
+    let next = 0;
+    const worker = async () => {
+      while (next < all.length) {
+        const index = next++;
+        onBatch(index, all.length);
+        count(await ingestBatch(ctx, batchOf(index)));
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
   return { ms, nodeCpuMs: (used.user + used.system) / 1000, outcomes: totals, rejections };
@@ -222,7 +236,12 @@ async function main(argv: string[]): Promise<void> {
       positive,
       DEFAULT_IMPORT_BATCH_SIZE,
     )
-    .option('--concurrency <n>', 'batches in flight at once (as import --concurrency)', positive, 2)
+    .option(
+      '--concurrency <n>',
+      'batches in flight at once (1: as profile-hub import, the next one prepared)',
+      positive,
+      1,
+    )
     .option('--seed <n>', 'seed of the synthetic records', positive, 42)
     .option('--json', 'print the result as one JSON object')
     .option('--profile', 'time every statement of the pipeline')

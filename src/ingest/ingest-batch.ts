@@ -2,7 +2,13 @@ import { appendAudit, auditEntryFor, type NewAuditEntry } from '../audit/audit-t
 import { inTransaction, type ServiceContext } from '../common/context';
 import { SqlState, sqlState } from '../common/hub-error';
 import { noteRecordsWritten } from '../db/table-statistics';
-import { ingestRecords, type IngestBatch, type IngestOutcome } from './ingest-records';
+import {
+  ingestRecords,
+  prepareRecords,
+  type IngestBatch,
+  type IngestOutcome,
+  type PreparedBatch,
+} from './ingest-records';
 import type { Transport } from './dead-letters';
 
 const RETRYABLE = new Set<string>([SqlState.DeadlockDetected, SqlState.SerializationFailure]);
@@ -47,12 +53,25 @@ function ingestAuditEntry(ctx: ServiceContext, batch: IngestBatch, outcomes: Ing
  * transaction ends with the batch's audit entry (one INSERT, whatever the number of records).
  * Acknowledge to the sender only after this resolves.
  */
-export async function ingestBatch(ctx: ServiceContext, batch: IngestBatch, attempts = 5): Promise<IngestOutcome[]> {
+export async function ingestBatch(
+  ctx: ServiceContext,
+  batch: IngestBatch,
+  options: {
+    attempts?: number;
+    /** `prepareRecords(ctx.settings, batch)` started ahead (a bulk import's next batch); the first attempt's. */
+    prepared?: Promise<PreparedBatch>;
+  } = {},
+): Promise<IngestOutcome[]> {
+  const attempts = options.attempts ?? 5;
   const startedAt = process.hrtime.bigint();
   for (let attempt = 1; ; attempt++) {
     try {
+      // Before the transaction: validation and the new records' keys need no connection held open.
+      const prepared = await (attempt === 1 && options.prepared
+        ? options.prepared
+        : prepareRecords(ctx.settings, batch));
       const committed = await inTransaction(ctx, async (tx) => {
-        const outcomes = await ingestRecords(tx, batch);
+        const outcomes = await ingestRecords(tx, batch, prepared);
         // Last: the audit append holds the chain's lock until this transaction commits.
         if (batch.audited !== false) await appendAudit(tx, [ingestAuditEntry(tx, batch, outcomes)]);
         return outcomes;

@@ -1,4 +1,4 @@
-import type { TxContext } from '../common/context';
+import type { HubSettings, TxContext } from '../common/context';
 import { newRowId } from '../common/row-id';
 import { lockIngest, lockNames } from '../db/advisory-locks';
 import { pgArray } from '../db/pg-array';
@@ -79,6 +79,41 @@ interface Pending {
   touched: boolean;
 }
 
+/** Records validated per slice of `prepareRecords`, between two turns given to other work. */
+const PREPARE_SLICE = 500;
+
+/**
+ * A batch's records as far as they can be read before the database is asked anything: validated and normalised
+ * (accepted, or rejected with a coded reason), and for each source record its state and matching keys as if it
+ * were new, which most records are — `ingestRecords` uses that guess only for a record that turns out new and
+ * whose arrivals were all fresh. Pure, so a bulk import prepares the next batch while the one before commits;
+ * done in slices of 500 records with a turn for other work between them, so that the batch in flight is not kept
+ * waiting for its next statement. The lists are the transaction's own: prepare again for a retry.
+ */
+export interface PreparedBatch {
+  accepted: { index: number; record: CanonicalRecord }[];
+  rejected: { index: number; code: string; message: string; path: string }[];
+  guesses: Awaited<ReturnType<typeof guessNewRecords>>;
+}
+
+export async function prepareRecords(settings: HubSettings | undefined, batch: IngestBatch): Promise<PreparedBatch> {
+  const accepted: PreparedBatch['accepted'] = [];
+  const rejected: PreparedBatch['rejected'] = [];
+  const receivedAt = new Date();
+  const options = { phoneRegion: settings?.phoneRegion };
+  for (let index = 0; index < batch.records.length; index++) {
+    if (index > 0 && index % PREPARE_SLICE === 0) await nextTurn();
+    const result = validateCanonicalRecord(batch.records[index], batch.source, receivedAt, options);
+    if (result.ok) accepted.push({ index, record: result.record });
+    else rejected.push({ index, code: result.code, message: result.message, path: result.path });
+  }
+  const blockedValues = (settings?.identity ?? DEFAULT_IDENTITY).guardrails.blockedValues;
+  return { accepted, rejected, guesses: await guessNewRecords(accepted, blockedValues) };
+}
+
+/** Lets pending I/O callbacks and timers run before going on (a `setImmediate` turn). */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * The ingest pipeline for one batch, inside the caller's transaction: validate and normalise each record,
  * dead-letter the rejected ones with their raw payload, skip replays by event id, patch source records field
@@ -86,17 +121,13 @@ interface Pending {
  * recompute the golden profiles that changed and append their change events — set-based, a fixed number of
  * statements per batch whatever its size.
  */
-export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<IngestOutcome[]> {
+export async function ingestRecords(
+  tx: TxContext,
+  batch: IngestBatch,
+  prepared?: PreparedBatch,
+): Promise<IngestOutcome[]> {
   const outcomes: IngestOutcome[] = new Array(batch.records.length);
-  const accepted: { index: number; record: CanonicalRecord }[] = [];
-  const rejected: { index: number; code: string; message: string; path: string }[] = [];
-  const receivedAt = new Date();
-  const options = { phoneRegion: tx.settings?.phoneRegion };
-  batch.records.forEach((raw, index) => {
-    const result = validateCanonicalRecord(raw, batch.source, receivedAt, options);
-    if (result.ok) accepted.push({ index, record: result.record });
-    else rejected.push({ index, code: result.code, message: result.message, path: result.path });
-  });
+  const { accepted, rejected, guesses } = prepared ?? (await prepareRecords(tx.settings, batch));
   // An erased person's records are held as dead letters (`SUPPRESSED`), never re-created: src/privacy/suppression.ts.
   await holdSuppressedRecords(tx, accepted, rejected);
 
@@ -116,13 +147,7 @@ export async function ingestRecords(tx: TxContext, batch: IngestBatch): Promise<
     (r, i) => (outcomes[r.index] = { ...r, status: 'REJECTED', deadLetterId: deadLetterIds[i] ?? null }),
   );
   if (accepted.length === 0) return outcomes;
-
-  // Before the first statement that can make this batch wait for a concurrent one (a replayed event id, a record
-  // or a key the other holds until it commits): each record's state and matching keys as if it were new, which
-  // most records are. Pure functions of the batch, so a writer waiting for another has done this work already;
-  // the guess is used below only for a record that turns out new and whose arrivals were all fresh.
   const identity = tx.settings?.identity ?? DEFAULT_IDENTITY;
-  const guesses = guessNewRecords(accepted, identity.guardrails.blockedValues);
 
   const fresh = await claimEventIds(tx, accepted);
   const pending = new Map<string, Pending>();
@@ -423,12 +448,14 @@ function keysOfState(
 }
 
 /** For every record key of the batch: its state and keys if it were new and every arrival fresh. */
-function guessNewRecords(
+async function guessNewRecords(
   accepted: { index: number; record: CanonicalRecord }[],
   blockedValues: readonly string[],
-): Map<
-  string,
-  { indexes: string; state: SourceRecordState; changed: boolean; touched: boolean; keys: IdentityKeys | null }
+): Promise<
+  Map<
+    string,
+    { indexes: string; state: SourceRecordState; changed: boolean; touched: boolean; keys: IdentityKeys | null }
+  >
 > {
   const grouped = new Map<string, { indexes: number[]; records: CanonicalRecord[] }>();
   for (const { index, record } of accepted) {
@@ -444,6 +471,7 @@ function guessNewRecords(
     { indexes: string; state: SourceRecordState; changed: boolean; touched: boolean; keys: IdentityKeys | null }
   >();
   for (const [key, { indexes, records }] of grouped) {
+    if (guesses.size > 0 && guesses.size % PREPARE_SLICE === 0) await nextTurn();
     const patched = patchRecords(undefined, records);
     guesses.set(key, {
       indexes: indexes.join(','),

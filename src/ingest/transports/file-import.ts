@@ -6,7 +6,7 @@ import { inTransaction, type ServiceContext } from '../../common/context';
 import { ErrorCode } from '../../common/hub-error';
 import { recordDeadLetters, type NewDeadLetter } from '../dead-letters';
 import { ingestBatch, summarise } from '../ingest-batch';
-import type { IngestOutcome } from '../ingest-records';
+import { prepareRecords, type IngestBatch, type IngestOutcome, type PreparedBatch } from '../ingest-records';
 import {
   applyMapping,
   MappingDefinitionError,
@@ -452,11 +452,11 @@ export async function importFile(
   const codes = new Map<string, number>();
   const countCode = (code: string) => codes.set(code, (codes.get(code) ?? 0) + 1);
 
-  const commit = async (batch: Batch): Promise<void> => {
+  const commit = async (batch: Batch, prepared: Promise<PreparedBatch> | undefined): Promise<void> => {
     if (batch.letters.length > 0) await inTransaction(ctx, (tx) => recordDeadLetters(tx, batch.letters));
     let outcomes: IngestOutcome[] = [];
     if (batch.records.length > 0) {
-      outcomes = await ingestBatch(ctx, { source: plan.source, records: batch.records, transport: 'file' });
+      outcomes = await ingestBatch(ctx, recordsOf(batch), { prepared });
       // Cosmetic next to the batch, which has committed: a failure here must not fail the import.
       await pointDeadLettersAtLines(ctx, outcomes, batch.lines).catch((error: unknown) =>
         ctx.logger.warn({ err: error }, 'could not number dead letters by file line'),
@@ -477,15 +477,18 @@ export async function importFile(
     options.onProgress?.({ ...progress });
   };
 
-  // One batch commits while the next one is read: reading and parsing overlap with the database's work,
-  // and batches still commit one after the other, in file order.
+  // One batch commits while the next one is read, validated and keyed (`prepareRecords`, pure): that work
+  // overlaps with the database's, and batches still commit one after the other, in file order.
   const aborted = () => options.signal?.aborted === true;
+  const recordsOf = (batch: Batch): IngestBatch => ({ source: plan.source, records: batch.records, transport: 'file' });
   let inFlight: Promise<void> | undefined;
   let failure: { error: unknown } | undefined;
   const submit = async (batch: Batch): Promise<boolean> => {
+    const prepared = batch.records.length > 0 ? prepareRecords(ctx.settings, recordsOf(batch)) : undefined;
+    prepared?.catch(() => undefined); // a failure is ingestBatch's to report, when it awaits it
     await inFlight;
     if (failure || aborted()) return false;
-    inFlight = commit(batch).catch((error: unknown) => void (failure = { error }));
+    inFlight = commit(batch, prepared).catch((error: unknown) => void (failure = { error }));
     return true;
   };
 
