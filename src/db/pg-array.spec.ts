@@ -7,4 +7,16 @@ describe('pgArray', () => {
     expect(pgArray([1, 2n, true])).toBe('{"1","2","true"}');
     expect(pgArray(['a "b"', 'c\\d', null, 'NULL', ''])).toBe('{"a \\"b\\"","c\\\\d",NULL,"NULL",""}');
   });
+
+  it('writes values without quotes or backslashes in one join, not element by element', () => {
+    // The element-by-element path maps the array; plain values (the ids and keys of a batch) never need it.
+    class Unmappable<T> extends Array<T> {
+      map<U>(): U[] {
+        throw new Error('mapped element by element');
+      }
+    }
+    const ids = Unmappable.from(['0b50c071-e71e-4c4f-9bd9-955fd84bce47', 'n:KFLSK:1980-03-05', 'Łódź']);
+    expect(pgArray(ids)).toBe('{"0b50c071-e71e-4c4f-9bd9-955fd84bce47","n:KFLSK:1980-03-05","Łódź"}');
+    expect(() => pgArray(Unmappable.from(['a "b"', 'c']))).toThrow('mapped element by element');
+  });
 });

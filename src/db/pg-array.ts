@@ -8,9 +8,9 @@
 export function pgArray(values: readonly (string | number | bigint | boolean | null | undefined)[]): string {
   if (values.length === 0) return '{}';
   if (!values.some((value) => value === null || value === undefined)) {
-    // One scan of the joined text: most batches hold no quote or backslash at all.
-    const joined = values.join('","');
-    if (!/["\\]/.test(joined)) return `{"${joined}"}`;
+    // One scan of the joined values (not of the literal, whose separators are quotes): most batches hold no
+    // quote or backslash at all, and then the literal is one more join.
+    if (!/["\\]/.test(values.join(','))) return `{"${values.join('","')}"}`;
   }
   return `{${values.map((value) => (value === null || value === undefined ? 'NULL' : `"${String(value).replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
 }
