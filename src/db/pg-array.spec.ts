@@ -11,7 +11,7 @@ describe('pgArray', () => {
   it('writes values without quotes or backslashes in one join, not element by element', () => {
     // The element-by-element path maps the array; plain values (the ids and keys of a batch) never need it.
     class Unmappable<T> extends Array<T> {
-      map<U>(): U[] {
+      override map<U>(): U[] {
         throw new Error('mapped element by element');
       }
     }
