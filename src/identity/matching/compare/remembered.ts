@@ -16,3 +16,22 @@ export function remembered<T>(fn: (value: string) => T, limit = 50_000): (value:
     return result;
   };
 }
+
+/**
+ * A pure function of two strings, remembered by the pair, like `remembered`: for comparisons of names, whose
+ * vocabulary is small (a few thousand given names) while the pairs compared run into the millions. The strings
+ * must not hold NUL, which joins them into the key.
+ */
+export function rememberedPair<T>(fn: (a: string, b: string) => T, limit = 100_000): (a: string, b: string) => T {
+  const memo = new Map<string, T>();
+  return (a: string, b: string): T => {
+    const key = `${a}\u0000${b}`;
+    let result = memo.get(key);
+    if (result === undefined) {
+      result = fn(a, b);
+      if (memo.size >= limit) memo.clear();
+      memo.set(key, result);
+    }
+    return result;
+  };
+}

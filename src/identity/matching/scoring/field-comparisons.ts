@@ -4,6 +4,7 @@ import { spellsName as spellsFoldedName } from '../compare/mailbox-name';
 import { areNicknameEquivalent, givenNameForms } from '../compare/nicknames';
 import { fold, normalisePostalCode, normaliseStreetLine } from '../compare/normalise';
 import { phoneticCode } from '../compare/phonetic';
+import { rememberedPair } from '../compare/remembered';
 import { isJunkLocalPart } from '../junk-values';
 import type { PersonFeatures } from '../person-features';
 
@@ -14,8 +15,8 @@ export interface PreparedFeatures {
   last: string;
   birth?: { date: string; year: number; month: string; day: string };
   /** Mailbox: local part without `+tag` (and without dots at Gmail), lower-case domain; `junk`: a placeholder or
-   * role local part (`info`, `noreply` …), which says nothing about who owns it. */
-  email?: { raw: string; base: string; domain: string; junk: boolean };
+   * role local part (`info`, `noreply` …), which says nothing about who owns it; `digits`: the local part's digits. */
+  email?: { raw: string; base: string; domain: string; junk: boolean; digits: string };
   /** Digits of the phone number; '' when absent. */
   phone: string;
   /** Street line without spaces, and its house number. */
@@ -69,7 +70,7 @@ function mailbox(email: string | undefined): PreparedFeatures['email'] {
     base = base.replace(/\./g, '');
     domain = 'gmail.com';
   }
-  return { raw, base, domain, junk: isJunkLocalPart(base) };
+  return { raw, base, domain, junk: isJunkLocalPart(base), digits: base.replace(/\D/g, '') };
 }
 
 /** The outcome of one field's comparison, before weighting. Details never repeat the values (they are PII). */
@@ -205,13 +206,13 @@ const readAsScanned = (name: string) => name.replace(/[0158]/g, (d) => OCR_LETTE
  * First names close by `closeNames`, also through the nickname table: a form of one of the names, with one slip,
  * is the other (`Tvomek` / `Tomasz`: Tomek mistyped; `Elizaheth` / `Betty`).
  */
-function closeFirstNames(a: string, b: string): boolean {
+const closeFirstNames = rememberedPair(function closeFirstNames(a: string, b: string): boolean {
   if (closeNames(a, b) || areNicknameEquivalent(a, b)) return true;
   return (
     givenNameForms(b).some((y) => y !== b && oneSlipApart(a, y)) ||
     givenNameForms(a).some((x) => x !== a && oneSlipApart(x, b))
   );
-}
+});
 
 /**
  * One edit apart (from four letters; three-letter words as `closeSpellings` allows them): how a form of a name is
@@ -229,14 +230,14 @@ function oneSlipApart(a: string, b: string): boolean {
  * Surnames close by `closeNames`, or agreeing by their tokens (a second surname dropped), or — for double
  * surnames — each token of the one with fewer close to a token of the other (`Goumez` / `Gómez García`).
  */
-function closeSurnames(a: string, b: string): boolean {
+const closeSurnames = rememberedPair(function closeSurnames(a: string, b: string): boolean {
   if (surnamesAgree(a, b) || closeNames(a, b)) return true;
   if (!a.includes(' ') && !b.includes(' ')) return false;
   const ta = a.split(' ');
   const tb = b.split(' ');
   const [fewer, more] = ta.length <= tb.length ? [ta, tb] : [tb, ta];
   return fewer.every((t) => more.some((u) => closeNames(t, u)));
-}
+});
 
 /** Birth date levels: exact, transposed, typo, year, disagree. */
 export function compareBirthDate(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome & { yearsApart?: number } {
@@ -286,7 +287,7 @@ export function compareEmail(a: PreparedFeatures, b: PreparedFeatures): FieldOut
   if (x.base.length < 4 || y.base.length < 4 || x.junk || y.junk) {
     return { level: 'disagree' };
   }
-  const numberX = x.base.replace(/\D/g, '');
+  const numberX = x.digits;
   if (x.base === y.base) {
     if (spelledName(x.base, a, b) === undefined) {
       return { level: 'localPart', detail: 'same local part at another domain' };
@@ -297,7 +298,7 @@ export function compareEmail(a: PreparedFeatures, b: PreparedFeatures): FieldOut
   const similarity = jaroWinkler(x.base, y.base);
   if (similarity >= 0.9) {
     const [nameX, nameY] = [spelledName(x.base, a, b), spelledName(y.base, a, b)];
-    const numberY = y.base.replace(/\D/g, '');
+    const numberY = y.digits;
     if (nameX !== undefined && nameY !== undefined && numberX === '' && numberY === '') {
       return { level: 'nameLocalPart', detail: 'local parts alike, both spelled from the name alone' };
     }
