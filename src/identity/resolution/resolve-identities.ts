@@ -262,11 +262,13 @@ export async function resolveIdentities(
     for (const identifier of keysOf.contactPoints)
       for (const p of byIdentifier.get(idKey(identifier)) ?? []) share(p, 10);
     for (const key of keysOf.blockingKeys) for (const p of byBlock.get(key) ?? []) share(p, 1);
+    // Each candidate's creation order read once, not at every comparison of the sort.
     const soft = new Set(
       [...shared.entries()]
-        .sort((a, b) => b[1] - a[1] || rank(a[0], b[0]))
+        .map(([profile, weight]) => ({ profile, weight, order: order(profile) }))
+        .sort((a, b) => b.weight - a.weight || a.order - b.order || rank(a.profile, b.profile))
         .slice(0, MAX_SCORED_CANDIDATES)
-        .map(([profile]) => profile),
+        .map(({ profile }) => profile),
     );
     const scored = new Map<string, MatchScore>();
     for (const profile of soft) {
@@ -505,7 +507,9 @@ function comparable(info: ProfileInfo, record: PersonFeatures): PersonFeatures {
   const phone =
     record.phone && info.phones.has(record.phone) ? record.phone : (info.features.phone ?? firstOf(info.phones));
   // The scorer caches its preparation per features object: hand it the same object while nothing differs —
-  // one per email and phone the profile is compared with, until its features change.
+  // the profile's own features when they hold that email and phone (most profiles have one of each), else one
+  // per email and phone the profile is compared with, until its features change.
+  if (email === info.features.email && phone === info.features.phone) return info.features;
   let cached = comparableCache.get(info);
   if (!cached || cached.features !== info.features) {
     cached = { features: info.features, values: new Map() };
