@@ -1,37 +1,37 @@
 /**
- * A pure function of one string, remembered. Matching normalises the same few thousand names, cities, postal codes
- * and street lines again and again — every candidate profile of every batch is prepared afresh — and each
- * normalisation is a chain of regular expressions, while a look-up is one hash. Bounded: past `limit` entries the
- * memo starts afresh (a few MB at most). Results are shared between callers, who must not change them.
+ * A bounded memo by string key: `recall(key, compute)` returns the remembered result or computes and remembers
+ * it. Past `limit` entries it starts afresh (a few MB at most). Results are shared between callers, who must not
+ * change them.
  */
-export function remembered<T>(fn: (value: string) => T, limit = 50_000): (value: string) => T {
+export function boundedMemo<T>(limit: number): (key: string, compute: () => T) => T {
   const memo = new Map<string, T>();
-  return (value: string): T => {
-    let result = memo.get(value);
+  return (key, compute) => {
+    let result = memo.get(key);
     if (result === undefined) {
-      result = fn(value);
+      result = compute();
       if (memo.size >= limit) memo.clear();
-      memo.set(value, result);
+      memo.set(key, result);
     }
     return result;
   };
 }
 
 /**
- * A pure function of two strings, remembered by the pair, like `remembered`: for comparisons of names, whose
- * vocabulary is small (a few thousand given names) while the pairs compared run into the millions. The strings
- * must not hold NUL, which joins them into the key.
+ * A pure function of one string, remembered. Matching normalises the same few thousand names, cities, postal codes
+ * and street lines again and again — every candidate profile of every batch is prepared afresh — and each
+ * normalisation is a chain of regular expressions, while a look-up is one hash.
+ */
+export function remembered<T>(fn: (value: string) => T, limit = 50_000): (value: string) => T {
+  const recall = boundedMemo<T>(limit);
+  return (value) => recall(value, () => fn(value));
+}
+
+/**
+ * A pure function of two strings, remembered by the pair: for comparisons of names, whose vocabulary is small (a
+ * few thousand given names) while the pairs compared run into the millions. The strings must not hold NUL, which
+ * joins them into the key.
  */
 export function rememberedPair<T>(fn: (a: string, b: string) => T, limit = 100_000): (a: string, b: string) => T {
-  const memo = new Map<string, T>();
-  return (a: string, b: string): T => {
-    const key = `${a}\u0000${b}`;
-    let result = memo.get(key);
-    if (result === undefined) {
-      result = fn(a, b);
-      if (memo.size >= limit) memo.clear();
-      memo.set(key, result);
-    }
-    return result;
-  };
+  const recall = boundedMemo<T>(limit);
+  return (a, b) => recall(`${a}\u0000${b}`, () => fn(a, b));
 }

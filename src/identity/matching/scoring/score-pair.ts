@@ -1,3 +1,4 @@
+import { boundedMemo } from '../compare/remembered';
 import type { PersonFeatures } from '../person-features';
 import {
   compareAddress,
@@ -103,9 +104,8 @@ export function autoMergeable(score: MatchScore, config: MatchingConfig = DEFAUL
   return !score.comparisons.some((c) => c.field === 'name' && c.level === 'disagree');
 }
 
-/** Most name-pair outcomes remembered; past it the memo starts afresh (a few MB at most). */
-const NAME_MEMO_LIMIT = 100_000;
-const nameOutcomes = new Map<string, FieldOutcome>();
+/** Name-pair outcomes, the most remembered: a few MB at most. */
+const nameOutcomes = boundedMemo<FieldOutcome>(100_000);
 
 /**
  * `compareName`, remembered by the four folded names it reads: names are few and candidates many (a batch
@@ -113,14 +113,7 @@ const nameOutcomes = new Map<string, FieldOutcome>();
  * phonetic codes, the nickname table — costs far more than a map look-up. Outcomes are never changed by callers.
  */
 function compareNames(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome {
-  const key = `${a.first}\u0000${a.last}\u0000${b.first}\u0000${b.last}`;
-  let outcome = nameOutcomes.get(key);
-  if (outcome === undefined) {
-    outcome = compareName(a, b);
-    if (nameOutcomes.size >= NAME_MEMO_LIMIT) nameOutcomes.clear();
-    nameOutcomes.set(key, outcome);
-  }
-  return outcome;
+  return nameOutcomes(`${a.first}\u0000${a.last}\u0000${b.first}\u0000${b.last}`, () => compareName(a, b));
 }
 
 /** Address parts, from the one whose disagreement says most about a move to the one that says least. */
