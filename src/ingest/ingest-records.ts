@@ -115,8 +115,8 @@ export async function prepareRecords(settings: HubSettings | undefined, batch: I
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * The ingest pipeline for one batch, inside the caller's transaction: validate and normalise each record,
- * dead-letter the rejected ones with their raw payload, skip replays by event id, patch source records field
+ * The ingest pipeline for one batch, inside the caller's transaction: validate and normalise each record (or
+ * take `prepared`, done before the transaction), dead-letter the rejected ones with their raw payload, skip replays by event id, patch source records field
  * by field, resolve their profiles, store identifiers, links, consent statements and engagement events,
  * recompute the golden profiles that changed and append their change events — set-based, a fixed number of
  * statements per batch whatever its size.
