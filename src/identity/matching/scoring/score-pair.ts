@@ -146,12 +146,10 @@ function weigh(
   const probabilities = config.levels[field][outcome.level];
   const u = adjusted ? Math.max(probabilities.u, adjusted.u) : probabilities.u;
   const weight = Math.log2(probabilities.m / u);
-  const details = [outcome.detail, adjusted && adjusted.u > probabilities.u ? adjusted.detail : undefined].filter(
-    Boolean,
-  );
-  return details.length > 0
-    ? { field, level: outcome.level, weight, detail: details.join('; ') }
-    : { field, level: outcome.level, weight };
+  // Seven comparisons per candidate pair: no intermediate array for the one or two details.
+  const frequency = adjusted && adjusted.u > probabilities.u ? adjusted.detail : undefined;
+  const detail = outcome.detail && frequency ? `${outcome.detail}; ${frequency}` : outcome.detail || frequency;
+  return detail ? { field, level: outcome.level, weight, detail } : { field, level: outcome.level, weight };
 }
 
 const percent = (share: number) => `${(share * 100).toPrecision(2)}%`;
