@@ -168,9 +168,15 @@ function candidateOf(record: SurvivorshipInput, slot: string): Candidate {
   return { record, value: Object.keys(parts).length > 0 ? parts : null, present, at };
 }
 
+/** The last time parsed: a record's fields mostly share one source time, read once per field and profile. */
+let lastParsed: { iso: string; ms: number } | undefined;
+
 function time(iso: string | undefined): number {
-  const ms = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(ms) ? 0 : ms;
+  if (!iso) return 0;
+  if (lastParsed?.iso === iso) return lastParsed.ms;
+  const ms = Date.parse(iso);
+  lastParsed = { iso, ms: Number.isNaN(ms) ? 0 : ms };
+  return lastParsed.ms;
 }
 
 type LineageOf = (field: string) => Omit<FieldLineage, 'value'>;
