@@ -66,14 +66,21 @@ export async function listWebhookDeliveries(
   const afterId = after ? decodeDeliveryCursor(after) : null;
   const params = [filter.subscriptionId ?? null, filter.status ?? null];
   const where = `($1::uuid IS NULL OR subscription_id = $1) AND ($2::text IS NULL OR status = $2)`;
-  const rows: Record<string, unknown>[] = await manager.query(
-    `SELECT ${COLUMNS} FROM webhook_delivery
-      WHERE ${where} AND ($3::bigint IS NULL OR id > $3::bigint)
-      ORDER BY id
-      LIMIT $4`,
+  // The page and the total in one statement, so one snapshot: read apart, a delivery that died between them was
+  // counted but not listed (a page of one with a total of two).
+  const result: Record<string, unknown>[] = await manager.query(
+    `SELECT t.total_count, p.*
+       FROM (SELECT count(*)::int AS total_count FROM webhook_delivery WHERE ${where}) t
+       LEFT JOIN LATERAL (
+         SELECT ${COLUMNS} FROM webhook_delivery
+          WHERE ${where} AND ($3::bigint IS NULL OR id > $3::bigint)
+          ORDER BY id
+          LIMIT $4) p ON true
+      ORDER BY p.id::bigint`,
     [...params, afterId, first + 1],
   );
-  const [{ count }] = await manager.query(`SELECT count(*)::int AS count FROM webhook_delivery WHERE ${where}`, params);
+  const count = result[0].total_count as number;
+  const rows = result.filter((row) => row.id !== null);
   const page = rows.slice(0, first).map(toView);
   return {
     items: page,
