@@ -1,3 +1,4 @@
+import { pageWithTotal } from '../db/page-with-total';
 import type { DataSource } from 'typeorm';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../common/keyset-cursor';
 
@@ -33,18 +34,22 @@ export async function listDeadLetters(
   const [afterAt, afterId] = after ? decodeKeysetCursor(after) : [null, null];
   const params = [filter.status ?? null, filter.source ?? null, filter.code ?? null];
   const where = `($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR source = $2) AND ($3::text IS NULL OR error_code = $3)`;
-  const rows: Record<string, unknown>[] = await ds.query(
-    `SELECT id, source, transport, content_type, raw_payload, record_index, error_code, error_message, error_path,
-            status, attempts, created_at, replayed_at,
-            (extract(epoch FROM created_at) * 1000000)::bigint::text AS micros
-       FROM dead_letter
-      WHERE ${where}
-        AND ($4::bigint IS NULL OR (created_at, id) > ('epoch'::timestamptz + $4::bigint * interval '1 microsecond', $5::uuid))
-      ORDER BY created_at, id
-      LIMIT $6`,
+  const { rows, total: count } = await pageWithTotal(
+    ds,
+    {
+      total: `SELECT count(*) FROM dead_letter WHERE ${where}`,
+      page: `SELECT id, source, transport, content_type, raw_payload, record_index, error_code, error_message,
+                    error_path, status, attempts, created_at, replayed_at,
+                    (extract(epoch FROM created_at) * 1000000)::bigint::text AS micros
+               FROM dead_letter
+              WHERE ${where}
+                AND ($4::bigint IS NULL OR (created_at, id) > ('epoch'::timestamptz + $4::bigint * interval '1 microsecond', $5::uuid))
+              ORDER BY created_at, id
+              LIMIT $6`,
+      order: 'p.created_at, p.id',
+    },
     [...params, afterAt, afterId, first + 1],
   );
-  const [{ count }] = await ds.query(`SELECT count(*)::int AS count FROM dead_letter WHERE ${where}`, params);
   const page = rows.slice(0, first);
   const items = page.map((r): DeadLetterView => ({
     id: r.id as string,

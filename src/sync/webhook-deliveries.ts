@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { TxContext } from '../common/context';
 import { ErrorCode, HubError } from '../common/hub-error';
 import type { WebhookDeliveryStatus } from './entities/webhook-delivery.entity';
+import { pageWithTotal } from '../db/page-with-total';
 import { returnedRows } from '../db/returned-rows';
 import { wakeDispatchers, WebhookRefusal, type Outcome } from './webhook-subscriptions';
 
@@ -66,21 +67,18 @@ export async function listWebhookDeliveries(
   const afterId = after ? decodeDeliveryCursor(after) : null;
   const params = [filter.subscriptionId ?? null, filter.status ?? null];
   const where = `($1::uuid IS NULL OR subscription_id = $1) AND ($2::text IS NULL OR status = $2)`;
-  // The page and the total in one statement, so one snapshot: read apart, a delivery that died between them was
-  // counted but not listed (a page of one with a total of two).
-  const result: Record<string, unknown>[] = await manager.query(
-    `SELECT t.total_count, p.*
-       FROM (SELECT count(*)::int AS total_count FROM webhook_delivery WHERE ${where}) t
-       LEFT JOIN LATERAL (
-         SELECT ${COLUMNS} FROM webhook_delivery
-          WHERE ${where} AND ($3::bigint IS NULL OR id > $3::bigint)
-          ORDER BY id
-          LIMIT $4) p ON true
-      ORDER BY p.id::bigint`,
+  const { rows, total: count } = await pageWithTotal(
+    manager,
+    {
+      total: `SELECT count(*) FROM webhook_delivery WHERE ${where}`,
+      page: `SELECT ${COLUMNS} FROM webhook_delivery
+              WHERE ${where} AND ($3::bigint IS NULL OR id > $3::bigint)
+              ORDER BY id
+              LIMIT $4`,
+      order: 'p.id::bigint',
+    },
     [...params, afterId, first + 1],
   );
-  const count = result[0].total_count as number;
-  const rows = result.filter((row) => row.id !== null);
   const page = rows.slice(0, first).map(toView);
   return {
     items: page,

@@ -1,3 +1,4 @@
+import { pageWithTotal } from '../../db/page-with-total';
 import type { DataSource } from 'typeorm';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../../common/keyset-cursor';
 import type { ConflictCandidate } from '../survivorship/compute-golden';
@@ -29,17 +30,18 @@ export async function listConflicts(
   const [micros, id] = after ? decodeKeysetCursor(after) : [null, null];
   const where = `c.status = $1 AND ($2::uuid IS NULL OR c.profile_id = $2)
                  AND EXISTS (SELECT 1 FROM golden_profile g WHERE g.id = c.profile_id AND g.status = 'active')`;
-  const rows: Record<string, unknown>[] = await ds.query(
-    `SELECT c.*, (extract(epoch FROM c.created_at) * 1000000)::bigint::text AS micros FROM conflict c
-      WHERE ${where}
-        AND ($3::bigint IS NULL OR (c.created_at, c.id) > ('epoch'::timestamptz + $3::bigint * interval '1 microsecond', $4::uuid))
-      ORDER BY c.created_at, c.id LIMIT $5`,
+  const { rows, total: count } = await pageWithTotal(
+    ds,
+    {
+      total: `SELECT count(*) FROM conflict c WHERE ${where}`,
+      page: `SELECT c.*, (extract(epoch FROM c.created_at) * 1000000)::bigint::text AS micros FROM conflict c
+              WHERE ${where}
+                AND ($3::bigint IS NULL OR (c.created_at, c.id) > ('epoch'::timestamptz + $3::bigint * interval '1 microsecond', $4::uuid))
+              ORDER BY c.created_at, c.id LIMIT $5`,
+      order: 'p.created_at, p.id',
+    },
     [filter.status, filter.profileId ?? null, micros, id, first + 1],
   );
-  const [{ count }] = await ds.query(`SELECT count(*)::int AS count FROM conflict c WHERE ${where}`, [
-    filter.status,
-    filter.profileId ?? null,
-  ]);
   const page = rows.slice(0, first);
   return {
     items: page.map(toConflictView),

@@ -1,3 +1,4 @@
+import { pageWithTotal } from '../../db/page-with-total';
 import type { DataSource } from 'typeorm';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../../common/keyset-cursor';
 
@@ -40,14 +41,18 @@ export async function listMergeCandidates(
   after?: string | null,
 ): Promise<{ items: MergeCandidateView[]; cursors: string[]; hasNextPage: boolean; totalCount: number }> {
   const [micros, id] = after ? decodeKeysetCursor(after) : [null, null];
-  const rows: Record<string, unknown>[] = await ds.query(
-    `SELECT *, (extract(epoch FROM created_at) * 1000000)::bigint::text AS micros FROM merge_candidate
-      WHERE status = $1
-        AND ($2::bigint IS NULL OR (created_at, id) > ('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3::uuid))
-      ORDER BY created_at, id LIMIT $4`,
+  const { rows, total: count } = await pageWithTotal(
+    ds,
+    {
+      total: `SELECT count(*) FROM merge_candidate WHERE status = $1`,
+      page: `SELECT *, (extract(epoch FROM created_at) * 1000000)::bigint::text AS micros FROM merge_candidate
+              WHERE status = $1
+                AND ($2::bigint IS NULL OR (created_at, id) > ('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3::uuid))
+              ORDER BY created_at, id LIMIT $4`,
+      order: 'p.created_at, p.id',
+    },
     [status, micros, id, first + 1],
   );
-  const [{ count }] = await ds.query(`SELECT count(*)::int AS count FROM merge_candidate WHERE status = $1`, [status]);
   const page = rows.slice(0, first);
   return {
     items: page.map(toCandidate),
