@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { systemContext } from '../../src/common/context';
 import { ChangeNotifier, createHubPubSub } from '../../src/feed/change-notifier';
 import { ingestBatch } from '../../src/ingest/ingest-batch';
 import { createLogger } from '../../src/logging/logger';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { testTempDir } from '../support/test-temp';
 
 const BIN = path.resolve(__dirname, '../../bin/profile-hub.js');
 
@@ -20,7 +20,7 @@ function cli(args: string[], env: Record<string, string>) {
 }
 
 const rulesFile = (rules: unknown) => {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'hub-backfill-')), 'rules.json');
+  const file = path.join(testTempDir('hub-backfill-'), 'rules.json');
   writeFileSync(file, JSON.stringify(rules));
   return file;
 };

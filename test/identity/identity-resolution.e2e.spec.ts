@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fromGlobalId } from '../../src/common/global-id';
 import { DEFAULT_MATCHING } from '../../src/identity/matching/scoring';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
+import { testTempDir } from '../support/test-temp';
 
 const INGEST = `mutation($source: String, $records: [JSONObject!]!) {
   ingest(source: $source, records: $records) {
@@ -393,7 +393,7 @@ describe('identity resolution under a lowered auto-merge threshold (HUB_CONFIG)'
   };
 
   beforeAll(async () => {
-    folder = mkdtempSync(path.join(tmpdir(), 'hub-rules-'));
+    folder = testTempDir('hub-rules-');
     const rules = path.join(folder, 'rules.json');
     writeFileSync(rules, JSON.stringify({ identity: { matching: { thresholds: { autoMerge: 21, review: 19 } } } }));
     hub = await startTestHub({ HUB_CONFIG: rules });

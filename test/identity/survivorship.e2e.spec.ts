@@ -1,8 +1,8 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fromGlobalId } from '../../src/common/global-id';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
+import { testTempDir } from '../support/test-temp';
 
 const INGEST = `mutation($source: String, $records: [JSONObject!]!) {
   ingest(source: $source, records: $records) {
@@ -259,7 +259,7 @@ describe('survivorship, conflicts and pins through the real hub', () => {
   });
 
   it('reads the survivorship rules of the rules file', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'hub-rules-'));
+    const dir = testTempDir('hub-rules-');
     const file = path.join(dir, 'rules.json');
     writeFileSync(file, JSON.stringify({ survivorship: { fields: { company: [{ sourceOfTruth: 'hubspot' }] } } }));
     const custom = await startTestHub({ HUB_CONFIG: file });

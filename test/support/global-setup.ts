@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Client } from 'pg';
 import { createDataSource } from '../../src/db/data-source';
 import { ephemeralDataDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded-postgres';
@@ -12,6 +15,8 @@ declare global {
  * folder — with a migrated template database that each test file copies into its own fresh database.
  */
 export default async function globalSetup(): Promise<void> {
+  // The run's temporary files (test/support/test-temp.ts), removed by the global teardown; workers inherit it.
+  process.env.HUB_TEST_TMP = mkdtempSync(path.join(tmpdir(), 'hub-test-run-'));
   let adminUrl: string;
   if (process.env.DATABASE_URL) {
     const url = new URL(process.env.DATABASE_URL);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { testTempDir } from './test-temp';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 
 /** Every scope the hub knows: what the tests' default token carries. */
@@ -34,7 +34,7 @@ export function testKeys(): Promise<TestKeys> {
   keys ??= (async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
     const kid = randomUUID();
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hub-jwks-')), 'jwks.json');
+    const file = path.join(testTempDir('hub-jwks-'), 'jwks.json');
     fs.writeFileSync(
       file,
       JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }] }),
