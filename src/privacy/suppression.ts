@@ -25,8 +25,7 @@ export const sourceRecordIdentifier = (source: string, externalId: string): Supp
 export function usableIdentifier(identifier: SuppressionIdentifier, blockedValues: readonly string[]): boolean {
   if (identifier.type === 'source_record') return true;
   return (
-    identifier.value.trim() !== '' &&
-    !isJunkIdentifier(identifier.type, identifier.value, { blocked: [...blockedValues] })
+    identifier.value.trim() !== '' && !isJunkIdentifier(identifier.type, identifier.value, { blocked: blockedValues })
   );
 }
 

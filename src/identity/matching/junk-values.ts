@@ -109,7 +109,7 @@ const placeholderForm = (value: string) => value.toLowerCase().replace(/[-._/\s]
 export function isJunkIdentifier(
   type: 'email' | 'phone' | string,
   value: string,
-  extra: { blocked?: string[]; roleLocalParts?: string[] } = {},
+  extra: { blocked?: readonly string[]; roleLocalParts?: readonly string[] } = {},
 ): boolean {
   const trimmed = value.trim();
   if (trimmed === '') return true;

@@ -1,7 +1,6 @@
 import type { FlatAttributes } from '../golden-attributes';
 import { blockingKeys } from '../matching/blocking';
 import { isJunkIdentifier } from '../matching/junk-values';
-import { remembered } from '../matching/compare/remembered';
 import { featuresFromAttributes, type PersonFeatures } from '../matching/person-features';
 
 /** An identifier a record can be matched on: its type and normalised value. */
@@ -30,10 +29,7 @@ export function identityKeys(
   blockedValues: readonly string[] = [],
 ): IdentityKeys {
   const features = featuresFromAttributes(attributes);
-  const junk = (type: string, value: string) =>
-    blockedValues.length === 0 && (type === 'email' || type === 'phone')
-      ? junkContactPoint(`${type}:${value}`)
-      : isJunkIdentifier(type, value, { blocked: [...blockedValues] });
+  const junk = (type: string, value: string) => isJunkIdentifier(type, value, { blocked: blockedValues });
   const contactPoints: MatchIdentifier[] = [];
   if (features.email && !junk('email', features.email)) contactPoints.push({ type: 'email', value: features.email });
   if (features.phone && !junk('phone', features.phone)) contactPoints.push({ type: 'phone', value: features.phone });
@@ -49,9 +45,3 @@ export function identityKeys(
     blockingKeys: [...new Set(blockingKeys(usable))],
   };
 }
-
-/** The built-in verdict on an email or phone (`type:value`), remembered: one record's keys are derived several times. */
-const junkContactPoint = remembered((typed: string): boolean => {
-  const colon = typed.indexOf(':');
-  return isJunkIdentifier(typed.slice(0, colon), typed.slice(colon + 1));
-});
