@@ -93,7 +93,17 @@ const PREPARE_SLICE = 500;
 export interface PreparedBatch {
   accepted: { index: number; record: CanonicalRecord }[];
   rejected: { index: number; code: string; message: string; path: string }[];
-  guesses: Awaited<ReturnType<typeof guessNewRecords>>;
+  guesses: Map<string, NewRecordGuess>;
+}
+
+/** A source record's state and keys if it is new and every arrival of it in the batch fresh. */
+interface NewRecordGuess {
+  /** The batch indexes of its arrivals, joined: the guess holds only if they are all fresh. */
+  indexes: string;
+  state: SourceRecordState;
+  changed: boolean;
+  touched: boolean;
+  keys: IdentityKeys | null;
 }
 
 export async function prepareRecords(settings: HubSettings | undefined, batch: IngestBatch): Promise<PreparedBatch> {
@@ -115,19 +125,19 @@ export async function prepareRecords(settings: HubSettings | undefined, batch: I
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * The ingest pipeline for one batch, inside the caller's transaction: validate and normalise each record (or
- * take `prepared`, done before the transaction), dead-letter the rejected ones with their raw payload, skip replays by event id, patch source records field
- * by field, resolve their profiles, store identifiers, links, consent statements and engagement events,
- * recompute the golden profiles that changed and append their change events — set-based, a fixed number of
- * statements per batch whatever its size.
+ * The ingest pipeline for one batch, inside the caller's transaction, from its `prepared` records (validated and
+ * normalised before the transaction): dead-letter the rejected ones with their raw payload, skip replays by event
+ * id, patch source records field by field, resolve their profiles, store identifiers, links, consent statements
+ * and engagement events, recompute the golden profiles that changed and append their change events — set-based,
+ * a fixed number of statements per batch whatever its size.
  */
 export async function ingestRecords(
   tx: TxContext,
   batch: IngestBatch,
-  prepared?: PreparedBatch,
+  prepared: PreparedBatch,
 ): Promise<IngestOutcome[]> {
   const outcomes: IngestOutcome[] = new Array(batch.records.length);
-  const { accepted, rejected, guesses } = prepared ?? (await prepareRecords(tx.settings, batch));
+  const { accepted, rejected, guesses } = prepared;
   // An erased person's records are held as dead letters (`SUPPRESSED`), never re-created: src/privacy/suppression.ts.
   await holdSuppressedRecords(tx, accepted, rejected);
 
@@ -451,12 +461,7 @@ function keysOfState(
 async function guessNewRecords(
   accepted: { index: number; record: CanonicalRecord }[],
   blockedValues: readonly string[],
-): Promise<
-  Map<
-    string,
-    { indexes: string; state: SourceRecordState; changed: boolean; touched: boolean; keys: IdentityKeys | null }
-  >
-> {
+): Promise<Map<string, NewRecordGuess>> {
   const grouped = new Map<string, { indexes: number[]; records: CanonicalRecord[] }>();
   for (const { index, record } of accepted) {
     const key = recordKey(record.source, record.externalId);
@@ -466,10 +471,7 @@ async function guessNewRecords(
       group.records.push(record);
     } else grouped.set(key, { indexes: [index], records: [record] });
   }
-  const guesses = new Map<
-    string,
-    { indexes: string; state: SourceRecordState; changed: boolean; touched: boolean; keys: IdentityKeys | null }
-  >();
+  const guesses = new Map<string, NewRecordGuess>();
   for (const [key, { indexes, records }] of grouped) {
     if (guesses.size > 0 && guesses.size % PREPARE_SLICE === 0) await nextTurn();
     const patched = patchRecords(undefined, records);
