@@ -62,7 +62,7 @@ async function picture(hub: TestHub, profileIds: string[]): Promise<Picture> {
   };
 }
 
-async function changesAfter(hub: TestHub, after: string) {
+async function changesAfter(hub: TestHub, after: string | null) {
   const { data, errors } = await graphql(hub.url, CHANGES, { after });
   expect(errors).toBeUndefined();
   return data!.changes.edges as { cursor: string; node: { id: string; type: string } }[];
@@ -101,6 +101,22 @@ async function reopened(db: { name: string; url: string; destroy?: () => Promise
   };
 }
 
+/**
+ * Waits until every committed event is readable in the feed. The feed shows a transaction's events only once every
+ * older transaction on the server has ended (`hub_feed_horizon()`), and a shared server (as under CI, where other
+ * suites' databases live on it) may hold one open for a while after the mutations returned.
+ */
+async function feedCaughtUp(db: TestDatabase): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const [{ unreadable }] = await db.dataSource.query(
+      `SELECT count(*)::int AS unreadable FROM change_event WHERE txid >= hub_feed_horizon()`,
+    );
+    if (unreadable === 0) return;
+    if (attempt >= 600) throw new Error(`${unreadable} committed events still behind the feed horizon after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Ends 20,000 (sub)transactions: this server's transaction ids run well ahead of a brand-new server's. */
 async function burnTransactionIds(url: string): Promise<void> {
   const client = new Client({ connectionString: url });
@@ -133,6 +149,12 @@ describe('backup → wipe → restore', () => {
     db = await createTestDatabase();
     await burnTransactionIds(db.url);
     hub = await startTestHub({ HUB_CONFIG: rulesFile }, db);
+    // Another client's transaction stays open while the hub writes, as happens on a shared server: the feed holds
+    // the events back until it ends, and the picture below must be taken once they are readable.
+    const straggler = new Client({ connectionString: db.url });
+    await straggler.connect();
+    await straggler.query('BEGIN');
+    await straggler.query('SELECT pg_current_xact_id()');
 
     const ingest = async (source: string, records: unknown[]) => {
       const res = await graphql(hub.url, INGEST, { source, records });
@@ -186,6 +208,10 @@ describe('backup → wipe → restore', () => {
       expect(defined.data!.defineSegment.__typename).toBe('SegmentDefined');
     }
     profileIds = [ann.profileId, other.profileId, jan.profileId];
+    expect(await changesAfter(hub, null)).toEqual([]);
+    await straggler.query('COMMIT');
+    await straggler.end();
+    await feedCaughtUp(db);
     before = await picture(hub, profileIds);
     lastCursor = before.events[before.events.length - 1].cursor;
   });
