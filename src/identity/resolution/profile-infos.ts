@@ -96,12 +96,15 @@ export async function loadProfileInfos(
     const first = `${r.source}\u0000${r.external_id}`;
     if (first < info.firstRecord) info.firstRecord = first;
   }
+  // Driven by the pairs (a steward's list, short next to the profiles) and filtered through hashed sub-plans:
+  // written as `profile_id = ANY($1)` the planner estimated both conditions element by element, ~70 ms of planning
+  // per batch of 20,000 candidates for a query that ran in microseconds.
   const pairs: { pa: string; pb: string }[] = await tx.manager.query(
     `SELECT DISTINCT a.profile_id AS pa, b.profile_id AS pb
        FROM do_not_merge_pair d
        JOIN source_record a ON a.id = d.source_record_a_id
        JOIN source_record b ON b.id = d.source_record_b_id
-      WHERE a.profile_id = ANY($1::uuid[]) OR b.profile_id = ANY($1::uuid[])`,
+      WHERE a.profile_id IN (SELECT unnest($1::uuid[])) OR b.profile_id IN (SELECT unnest($1::uuid[]))`,
     [idList],
   );
   for (const { pa, pb } of pairs) blockedPairs.add(`${pa}|${pb}`);
