@@ -149,13 +149,6 @@ describe('backup → wipe → restore', () => {
     db = await createTestDatabase();
     await burnTransactionIds(db.url);
     hub = await startTestHub({ HUB_CONFIG: rulesFile }, db);
-    // Another client's transaction stays open while the hub writes, as happens on a shared server: the feed holds
-    // the events back until it ends, and the picture below must be taken once they are readable.
-    const straggler = new Client({ connectionString: db.url });
-    await straggler.connect();
-    await straggler.query('BEGIN');
-    await straggler.query('SELECT pg_current_xact_id()');
-
     const ingest = async (source: string, records: unknown[]) => {
       const res = await graphql(hub.url, INGEST, { source, records });
       expect(res.errors).toBeUndefined();
@@ -200,6 +193,13 @@ describe('backup → wipe → restore', () => {
     const merged = await graphql(hub.url, MERGE, { ids: [ann.profileId, other.profileId] });
     expect(merged.data!.mergeProfiles.__typename).toBe('ProfilesMerged');
 
+    // Another client's transaction stays open while the segments are defined, as happens on a shared server (under
+    // CI this picture once missed them): the feed holds their events back until it ends, and the picture below must
+    // be taken once they are readable. Held only this long: the horizon it holds back is the whole server's.
+    const straggler = new Client({ connectionString: db.url });
+    await straggler.connect();
+    await straggler.query('BEGIN');
+    await straggler.query('SELECT pg_current_xact_id()');
     for (const [key, rule] of [
       ['krakow', { field: 'address.city', op: 'eq', value: 'Kraków' }],
       ['with-email', { identifier: 'email' }],
@@ -208,7 +208,8 @@ describe('backup → wipe → restore', () => {
       expect(defined.data!.defineSegment.__typename).toBe('SegmentDefined');
     }
     profileIds = [ann.profileId, other.profileId, jan.profileId];
-    expect(await changesAfter(hub, null)).toEqual([]);
+    const readable = await changesAfter(hub, null);
+    expect(readable.filter((e) => e.node.type.startsWith('segment.'))).toEqual([]);
     await straggler.query('COMMIT');
     await straggler.end();
     await feedCaughtUp(db);
