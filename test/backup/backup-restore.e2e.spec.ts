@@ -12,6 +12,7 @@ import { ephemeralDataDir, startEmbeddedPostgres, type EmbeddedDatabase } from '
 import { decodeFeedCursor } from '../../src/feed/read-change-events';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
+import { eventually } from '../support/webhook-receiver';
 
 const INGEST = `mutation($source: String, $records: [JSONObject!]!) {
   ingest(source: $source, records: $records) { results { ... on IngestAccepted { status profileId } ... on IngestRejected { code } } } }`;
@@ -107,14 +108,15 @@ async function reopened(db: { name: string; url: string; destroy?: () => Promise
  * suites' databases live on it) may hold one open for a while after the mutations returned.
  */
 async function feedCaughtUp(db: TestDatabase): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const [{ unreadable }] = await db.dataSource.query(
-      `SELECT count(*)::int AS unreadable FROM change_event WHERE txid >= hub_feed_horizon()`,
-    );
-    if (unreadable === 0) return;
-    if (attempt >= 600) throw new Error(`${unreadable} committed events still behind the feed horizon after 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await eventually(
+    async () => {
+      const [{ unreadable }] = await db.dataSource.query(
+        `SELECT count(*)::int AS unreadable FROM change_event WHERE txid >= hub_feed_horizon()`,
+      );
+      return unreadable === 0;
+    },
+    { timeoutMs: 30_000, what: 'every committed event to be readable in the feed' },
+  );
 }
 
 /** Ends 20,000 (sub)transactions: this server's transaction ids run well ahead of a brand-new server's. */
