@@ -24,22 +24,17 @@ export class StatementChain {
 
   /**
    * Sends `sql` once the statement before has finished (throwing its failure), and returns once it is sent;
-   * `result` settles with its rows, after `check` (which may throw) has read them.
+   * `check` reads its rows when it answers (a throw fails the chain).
    */
-  async send<T = unknown>(
-    sql: string,
-    parameters: unknown[],
-    check?: (rows: T) => void,
-  ): Promise<{ result: Promise<T> }> {
+  async send<T = unknown>(sql: string, parameters: unknown[], check?: (rows: T) => void): Promise<void> {
     await this.last;
     const query = this.tx.manager.query(sql, parameters) as Promise<T>;
-    const result = check ? query.then((rows) => (check(rows), rows)) : query;
-    result.catch(() => undefined); // reported by the next send or by idle()
-    this.last = result;
+    const done = check ? query.then(check) : query;
+    done.catch(() => undefined); // reported by the next send or by idle()
+    this.last = done;
     // TypeORM hands the statement to the connection a few promise jobs after the call; a setImmediate callback
     // runs after all of them, so the statement is on its way before the caller's next synchronous work starts.
     await new Promise((resolve) => setImmediate(resolve));
-    return { result };
   }
 
   /** Waits for the last statement sent; throws if it (or one before it) failed. */

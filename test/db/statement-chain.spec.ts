@@ -24,16 +24,18 @@ describe('StatementChain', () => {
     const order: string[] = [];
     await inTransaction(ctx, async (tx) => {
       const chain = new StatementChain(tx);
-      const slow = await chain.send(`SELECT pg_sleep(0.2); INSERT INTO chain_log (n) VALUES (1)`, []);
+      await chain.send(`SELECT pg_sleep(0.2); INSERT INTO chain_log (n) VALUES (1)`, [], () => order.push('done 1'));
       order.push('sent 1');
-      void slow.result.then(() => order.push('done 1'));
       // Synchronous work here runs while PostgreSQL sleeps: the statement is already on its way.
       order.push('working');
       await chain.send(`INSERT INTO chain_log (n) VALUES (2)`, []);
       order.push('sent 2');
-      const last = await chain.send<{ n: number }[]>(`SELECT n FROM chain_log ORDER BY at`, []);
+      let logged: number[] = [];
+      await chain.send<{ n: number }[]>(`SELECT n FROM chain_log ORDER BY at`, [], (rows) => {
+        logged = rows.map((r) => r.n);
+      });
       await chain.idle();
-      expect((await last.result).map((r) => r.n)).toEqual([1, 2]);
+      expect(logged).toEqual([1, 2]);
     });
     expect(order).toEqual(['sent 1', 'working', 'done 1', 'sent 2']);
     // node-postgres deprecates queueing a query on a busy client: the chain never does.
