@@ -1,5 +1,6 @@
 import type { TxContext } from '../common/context';
 import { newRowId } from '../common/row-id';
+import type { StatementChain } from '../db/statement-chain';
 
 /** A change event to append to the outbox in the caller's transaction. */
 export interface NewChangeEvent {
@@ -17,35 +18,64 @@ export interface AppendedChangeEvent extends NewChangeEvent {
   occurredAt: string;
 }
 
-/** Appends change events in one statement inside the caller's transaction (the outbox). */
-export async function appendChangeEvents(tx: TxContext, events: NewChangeEvent[]): Promise<AppendedChangeEvent[]> {
-  if (events.length === 0) return [];
-  const withIds = events.map((event, ord) => ({ ...event, id: newRowId(), ord }));
-  const rows: { id: string; position: string; occurred_at: Date }[] = await tx.manager.query(
-    `INSERT INTO change_event (id, type, profile_id, segment_key, origin_source, payload)
+const INSERT_CHANGE_EVENTS = `INSERT INTO change_event (id, type, profile_id, segment_key, origin_source, payload)
      SELECT e.id, e.type, e.profile_id, e.segment_key, e.origin_source, e.payload
        FROM jsonb_to_recordset($1::jsonb)
             AS e(id uuid, type text, profile_id uuid, segment_key text, origin_source text, payload jsonb, ord int)
       ORDER BY e.ord
-     RETURNING id, position, occurred_at`,
-    [
-      JSON.stringify(
-        withIds.map((e) => ({
-          id: e.id,
-          type: e.type,
-          profile_id: e.profileId ?? null,
-          segment_key: e.segmentKey ?? null,
-          origin_source: e.originSource ?? null,
-          payload: e.payload,
-          ord: e.ord,
-        })),
-      ),
-    ],
+     RETURNING id, position, occurred_at`;
+
+type InsertedRow = { id: string; position: string; occurred_at: Date };
+
+/** The events with their new ids, and the statement's parameter. */
+function eventRows(events: NewChangeEvent[]) {
+  const withIds = events.map((event, ord) => ({ ...event, id: newRowId(), ord }));
+  const parameter = JSON.stringify(
+    withIds.map((e) => ({
+      id: e.id,
+      type: e.type,
+      profile_id: e.profileId ?? null,
+      segment_key: e.segmentKey ?? null,
+      origin_source: e.originSource ?? null,
+      payload: e.payload,
+      ord: e.ord,
+    })),
   );
+  const appended = (rows: InsertedRow[]): AppendedChangeEvent[] => {
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return withIds.map(({ ord: _ord, ...event }) => {
+      const row = byId.get(event.id)!;
+      return { ...event, position: String(row.position), occurredAt: row.occurred_at.toISOString() };
+    });
+  };
+  return { parameter, appended };
+}
+
+/** Appends change events in one statement inside the caller's transaction (the outbox). */
+export async function appendChangeEvents(tx: TxContext, events: NewChangeEvent[]): Promise<AppendedChangeEvent[]> {
+  if (events.length === 0) return [];
+  const { parameter, appended } = eventRows(events);
+  const rows: InsertedRow[] = await tx.manager.query(INSERT_CHANGE_EVENTS, [parameter]);
   tx.afterCommit(() => tx.notifier.feedCommitted());
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return withIds.map(({ ord: _ord, ...event }) => {
-    const row = byId.get(event.id)!;
-    return { ...event, position: String(row.position), occurredAt: row.occurred_at.toISOString() };
-  });
+  return appended(rows);
+}
+
+/**
+ * `appendChangeEvents` on a statement chain: returns once the statement is sent; the appended events (with their
+ * positions) are read from the returned function once the chain is idle.
+ */
+export async function sendChangeEvents(
+  tx: TxContext,
+  events: NewChangeEvent[],
+  chain: StatementChain,
+): Promise<() => AppendedChangeEvent[]> {
+  if (events.length === 0) return () => [];
+  const { parameter, appended } = eventRows(events);
+  let result: AppendedChangeEvent[] | undefined;
+  await chain.send<InsertedRow[]>(INSERT_CHANGE_EVENTS, [parameter], (rows) => (result = appended(rows)));
+  tx.afterCommit(() => tx.notifier.feedCommitted());
+  return () => {
+    if (!result) throw new Error('change events read before their statement answered');
+    return result;
+  };
 }

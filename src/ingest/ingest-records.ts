@@ -1,4 +1,5 @@
 import type { HubSettings, TxContext } from '../common/context';
+import { SqlState } from '../common/hub-error';
 import { newRowId } from '../common/row-id';
 import { lockIngest, lockNames } from '../db/advisory-locks';
 import { pgArray } from '../db/pg-array';
@@ -7,16 +8,20 @@ import { applyMerges } from '../identity/merge/apply-merges';
 import { fileMergeCandidates } from '../identity/merge/merge-candidates';
 import { identityKeys, type IdentityKeys } from '../identity/resolution/identity-keys';
 import { DEFAULT_IDENTITY } from '../identity/resolution/identity-settings';
-import { resolveIdentities, type IdentityResolution } from '../identity/resolution/resolve-identities';
-import { resolveSurvivor } from '../identity/merge/steward-actions';
+import {
+  resolveIdentities,
+  type DecidedSlice,
+  type IdentityResolution,
+} from '../identity/resolution/resolve-identities';
 import { holdSuppressedRecords } from '../privacy/suppression';
 import {
+  goldenChangeEvent,
   insertGoldenProfiles,
   recordGoldenChanges,
   refreshGoldenProfiles,
   type GoldenChange,
 } from '../identity/survivorship/refresh-golden-profiles';
-import type { NewChangeEvent } from '../feed/change-events';
+import { sendChangeEvents, type AppendedChangeEvent, type NewChangeEvent } from '../feed/change-events';
 import { applyPatch, type SourceRecordState } from './apply-patch';
 import { validateCanonicalRecord, type CanonicalRecord } from './canonical-record';
 import { recordDeadLetters, type Transport } from './dead-letters';
@@ -59,10 +64,18 @@ export interface IngestBatch {
    * replay of dead letters passes false and records one entry for the whole replay instead.
    */
   audited?: boolean;
+  /** Records decided per slice of writes (default WRITE_SLICE); smaller in tests, to cross slices with few. */
+  writeSlice?: number;
 }
 
 /** Most records one GraphQL or HTTP call may carry; bigger loads go through `profile-hub import`. */
 export const MAX_BATCH = 1000;
+
+/**
+ * Records of a batch decided before their writes start (source records, identifiers, blocking keys and new golden
+ * rows), while the next ones are decided: a batch of up to this many is written after it is fully decided, as one.
+ */
+export const WRITE_SLICE = 1000;
 
 interface Pending {
   key: string;
@@ -213,57 +226,65 @@ export async function ingestRecords(
   // person queue up here, so one person never gets two profiles.
   if (!locksAll) await lockNames(tx, keyNames([...keysOf.values()].map((keys) => ({ keys }))));
 
-  const resolution = await resolveIdentities(
-    tx,
-    entries.map((e) => ({
-      key: e.key,
-      source: e.record.source,
-      externalId: e.record.externalId,
-      objectType: e.record.objectType,
-      currentProfileId: e.existing?.profileId ?? null,
-      keys: keysOf.get(e.key) ?? null,
-      links: e.records.flatMap((r) => r.links),
-      rematch: !e.existing || e.changed,
-    })),
-    identity,
-  );
-  await settleOnLiveProfiles(tx, resolution);
-  tx.afterCommit(() => tx.metrics?.recordMatches(resolution.bands));
-
-  const writes: SourceRecordWrite[] = entries.map((e) => ({
+  // Each record is written under its id: the stored one's, or one chosen now.
+  const recordIds = new Map(entries.map((e) => [e.key, e.existing?.id ?? newRowId()]));
+  const entryOf = new Map(entries.map((e) => [e.key, e]));
+  const writeOf = (e: Pending, profileId: string): SourceRecordWrite => ({
     key: e.key,
-    id: e.existing?.id ?? newRowId(),
+    id: recordIds.get(e.key)!,
     existed: e.existing !== undefined,
     stored: e.existing,
     record: e.record,
     records: e.records,
     state: e.state!,
     rawPayload: e.raw,
-    profileId: resolution.profileIds.get(e.key)!,
+    profileId,
     changed: e.changed || !e.existing,
-  }));
-  const changed = writes.filter((w) => w.changed);
-  const changedKeys = new Set(changed.map((w) => w.key));
-  // New profiles hold only this batch's records: their golden row is written once, complete, before the records.
-  const writesByProfile = new Map<string, SourceRecordWrite[]>();
-  for (const w of writes) {
-    if (!resolution.createdProfileIds.has(w.profileId)) continue;
-    const list = writesByProfile.get(w.profileId);
-    if (list) list.push(w);
-    else writesByProfile.set(w.profileId, [w]);
-  }
+  });
+  /**
+   * A stored record whose blocking keys come out as before, on the same profile, alive before and after, keeps
+   * its key rows: replacing them would change nothing (an update of a job title, a score, a custom field).
+   */
+  const holdsSameBlockingKeys = (write: SourceRecordWrite): boolean => {
+    const before = write.stored;
+    if (!before || before.deleted || write.state.deleted || before.profileId !== write.profileId) return false;
+    const now = keysOf.get(write.key)?.blockingKeys ?? [];
+    const then = identityKeys(before.attributes, [], identity.guardrails.blockedValues).blockingKeys;
+    if (now.length !== then.length) return false;
+    const held = new Set(then);
+    return now.every((key) => held.has(key));
+  };
+
   // The writes go out on one chain (db/statement-chain.ts): each statement's parameters are built while
-  // PostgreSQL runs the one before. Every record is written under its write's id.
-  const recordIds = new Map(writes.map((w) => [w.key, w.id]));
+  // PostgreSQL runs the one before. A big batch is written slice by slice while matching decides the next slice
+  // (see `flushSlice`), so Node.js and PostgreSQL work at the same time.
   const chain = new StatementChain(tx);
-  let createdGolden: GoldenChange[];
-  let mergeEvents: NewChangeEvent[] = [];
-  try {
-    createdGolden = await insertGoldenProfiles(
+  const locked = new Set<string>();
+  /** Profiles created by an earlier slice that a later one added records to: their golden row is recomputed. */
+  const grown = new Set<string>();
+  /** New profiles' golden changes, with their events (appended on the chain, read once it is idle). */
+  const announced: { changes: GoldenChange[]; events: () => AppendedChangeEvent[] }[] = [];
+  const flushSlice = async (slice: DecidedSlice): Promise<void> => {
+    const writes = slice.requests.map((r) => writeOf(entryOf.get(r.key)!, slice.profileIds.get(r.key)!));
+    for (const id of slice.extended) grown.add(id);
+    // New profiles of this slice hold only its records: their golden row is written once, complete, first.
+    const created = new Map<string, SourceRecordWrite[]>();
+    for (const w of writes) {
+      if (!slice.created.has(w.profileId)) continue;
+      const records = created.get(w.profileId);
+      if (records) records.push(w);
+      else created.set(w.profileId, [w]);
+    }
+    await lockLiveProfiles(
+      writes.map((w) => w.profileId).filter((id) => !slice.createdInBatch.has(id)),
+      locked,
+      chain,
+    );
+    const createdChanges = await insertGoldenProfiles(
       tx,
-      [...resolution.createdProfileIds].map((id) => ({
+      [...created].map(([id, records]) => ({
         id,
-        records: (writesByProfile.get(id) ?? []).map((w) => ({
+        records: records.map((w) => ({
           id: w.id,
           source: w.record.source,
           externalId: w.record.externalId,
@@ -273,10 +294,63 @@ export async function ingestRecords(
       chain,
     );
     await upsertSourceRecords(
-      writes.filter((_, i) => entries[i].touched),
+      writes.filter((w) => entryOf.get(w.key)!.touched),
       chain,
     );
+    await replaceIdentifiers(
+      writes.filter((w) => w.changed || w.records.some((r) => r.identifiers.length > 0)),
+      recordIds,
+      chain,
+    );
+    await replaceBlockingKeys(
+      writes
+        .filter((w) => w.changed && !holdsSameBlockingKeys(w))
+        .map((w) => ({
+          id: w.id,
+          profileId: w.profileId,
+          existed: w.existed,
+          deleted: w.state.deleted,
+          keys: keysOf.get(w.key)?.blockingKeys ?? [],
+        })),
+      chain,
+    );
+    // The new profiles' events go out now too, the first of the batch's events as they would be anyway.
+    const origin = new Map(writes.filter((w) => w.changed).map((w) => [w.profileId, w.record.source]));
+    const events = await sendChangeEvents(
+      tx,
+      createdChanges.map((c) => goldenChangeEvent(c, origin.get(c.profileId) ?? null)),
+      chain,
+    );
+    announced.push({ changes: createdChanges, events });
+  };
+
+  let resolution: IdentityResolution;
+  let mergeEvents: NewChangeEvent[] = [];
+  let writes: SourceRecordWrite[];
+  try {
+    resolution = await resolveIdentities(
+      tx,
+      entries.map((e) => ({
+        key: e.key,
+        source: e.record.source,
+        externalId: e.record.externalId,
+        objectType: e.record.objectType,
+        currentProfileId: e.existing?.profileId ?? null,
+        keys: keysOf.get(e.key) ?? null,
+        links: e.records.flatMap((r) => r.links),
+        rematch: !e.existing || e.changed,
+      })),
+      identity,
+      { sliceSize: batch.writeSlice ?? WRITE_SLICE, flush: flushSlice },
+    );
+    // Every record is written; from here on each stands on its profile as the whole batch decided it.
+    writes = entries.map((e) => writeOf(e, resolution.profileIds.get(e.key)!));
     if (resolution.merges.length > 0) {
+      await lockLiveProfiles(
+        resolution.merges.flatMap((m) => [m.survivorId, ...m.absorbedIds]),
+        locked,
+        chain,
+      );
       await chain.idle();
       mergeEvents = await applyMerges(
         tx,
@@ -290,36 +364,6 @@ export async function ingestRecords(
         })),
       );
     }
-    await replaceIdentifiers(
-      writes.filter((w, i) => changedKeys.has(w.key) || entries[i].records.some((r) => r.identifiers.length > 0)),
-      recordIds,
-      chain,
-    );
-    /**
-     * A stored record whose blocking keys come out as before, on the same profile, alive before and after, keeps
-     * its key rows: replacing them would change nothing (an update of a job title, a score, a custom field).
-     */
-    const holdsSameBlockingKeys = (write: SourceRecordWrite): boolean => {
-      const before = write.stored;
-      if (!before || before.deleted || write.state.deleted || before.profileId !== write.profileId) return false;
-      const now = keysOf.get(write.key)?.blockingKeys ?? [];
-      const then = identityKeys(before.attributes, [], identity.guardrails.blockedValues).blockingKeys;
-      if (now.length !== then.length) return false;
-      const held = new Set(then);
-      return now.every((key) => held.has(key));
-    };
-    await replaceBlockingKeys(
-      writes
-        .filter((w) => changedKeys.has(w.key) && !holdsSameBlockingKeys(w))
-        .map((w) => ({
-          id: w.id,
-          profileId: w.profileId,
-          existed: w.existed,
-          deleted: w.state.deleted,
-          keys: keysOf.get(w.key)?.blockingKeys ?? [],
-        })),
-      chain,
-    );
     await storeLinks(writes, recordIds, chain);
     await storeEngagementEvents(writes, recordIds, chain);
     await chain.idle();
@@ -327,6 +371,8 @@ export async function ingestRecords(
     // On a failure in Node.js between two statements: nothing may be sent over the one still running.
     await chain.settle();
   }
+  tx.afterCommit(() => tx.metrics?.recordMatches(resolution.bands));
+  const changed = writes.filter((w) => w.changed);
   const consentEvents = await storeConsentStatements(tx, writes, recordIds);
 
   // Survivorship re-runs for every profile a record of the batch touched, not only changed: a restatement of a
@@ -334,11 +380,11 @@ export async function ingestRecords(
   // profile must not depend on whether the restatement arrived before or after the first statement.
   const touched = [
     ...new Set([
-      ...writes.filter((w, i) => entries[i].touched || changedKeys.has(w.key)).map((w) => w.profileId),
+      ...writes.filter((w) => entryOf.get(w.key)!.touched || w.changed).map((w) => w.profileId),
       ...resolution.merges.map((m) => m.survivorId),
     ]),
-  ].filter((id) => !resolution.createdProfileIds.has(id));
-  const goldenChanges = [...createdGolden, ...(await refreshGoldenProfiles(tx, touched))];
+  ].filter((id) => !resolution.createdProfileIds.has(id) || grown.has(id));
+  const goldenChanges = await refreshGoldenProfiles(tx, touched);
   const originByProfile = new Map(changed.map((w) => [w.profileId, w.record.source]));
   const candidateEvents = await fileMergeCandidates(
     tx,
@@ -359,6 +405,7 @@ export async function ingestRecords(
     [...mergeEvents, ...consentEvents, ...candidateEvents],
     // Engagement alone changes no golden value but can move a profile into a segment.
     writes.filter((w) => w.records.some((r) => r.events.length > 0)).map((w) => w.profileId),
+    { changes: announced.flatMap((a) => a.changes), events: announced.flatMap((a) => a.events()) },
   );
 
   for (const entry of entries) {
@@ -377,39 +424,26 @@ export async function ingestRecords(
 }
 
 /**
- * Locks the existing profiles the batch writes to, in id order, and follows any that a concurrent writer merged
- * away meanwhile to their survivor — so no record is ever attached to a tombstone. The lock also makes a
- * concurrent merge of these profiles wait for this batch, which then moves its records along.
+ * Locks the existing profiles a slice writes to (those not locked yet), in id order, on `chain`. The lock makes a
+ * concurrent merge of these profiles wait for this batch. One that a concurrent writer merged away since matching
+ * read it fails the batch with a serialisation failure, which `ingestBatch` retries whole — so no record is ever
+ * attached to a tombstone, and the retry matches against the profiles as they are now.
  */
-async function settleOnLiveProfiles(tx: TxContext, resolution: IdentityResolution): Promise<void> {
-  const existing = [
-    ...new Set([
-      ...resolution.profileIds.values(),
-      ...resolution.merges.flatMap((m) => [m.survivorId, ...m.absorbedIds]),
-    ]),
-  ].filter((id) => !resolution.createdProfileIds.has(id));
-  if (existing.length === 0) return;
-  const rows: { id: string; status: string }[] = await tx.manager.query(
+async function lockLiveProfiles(ids: string[], locked: Set<string>, chain: StatementChain): Promise<void> {
+  const wanted = [...new Set(ids)].filter((id) => !locked.has(id));
+  if (wanted.length === 0) return;
+  for (const id of wanted) locked.add(id);
+  await chain.send<{ id: string; status: string }[]>(
     `SELECT id, status FROM golden_profile WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-    [pgArray(existing)],
+    [pgArray(wanted)],
+    (rows) => {
+      if (rows.some((r) => r.status !== 'active')) {
+        throw Object.assign(new Error('a profile this batch matched was merged meanwhile; the batch is retried'), {
+          code: SqlState.SerializationFailure,
+        });
+      }
+    },
   );
-  const gone = rows.filter((r) => r.status !== 'active').map((r) => r.id);
-  if (gone.length === 0) return;
-  const survivors = new Map<string, string>();
-  for (const id of gone) {
-    const survivor = await resolveSurvivor(tx, id);
-    if (survivor) survivors.set(id, survivor.id);
-  }
-  const live = (id: string) => survivors.get(id) ?? id;
-  for (const [key, id] of resolution.profileIds) resolution.profileIds.set(key, live(id));
-  resolution.merges = resolution.merges
-    .map((m) => ({
-      ...m,
-      survivorId: live(m.survivorId),
-      absorbedIds: m.absorbedIds.filter((id) => !survivors.has(id) && id !== live(m.survivorId)),
-    }))
-    .filter((m) => m.absorbedIds.length > 0);
-  resolution.candidates = resolution.candidates.filter((c) => !c.profileIds.some((id) => survivors.has(id)));
 }
 
 const ids = (record: CanonicalRecord) => ({ source: record.source, externalId: record.externalId });

@@ -57,12 +57,45 @@ export type MatchBandCounts = Record<MatchBand, number>;
 
 export interface IdentityResolution {
   profileIds: Map<string, string>;
+  /**
+   * Profiles this batch created that must be written or were: not those created and absorbed before any write
+   * (they never existed), but those written by a slice (`DecidedSlice`) and absorbed later (they are merged).
+   */
   createdProfileIds: Set<string>;
   merges: MergePlan[];
   candidates: CandidatePlan[];
   /** How the matched records came out: joined an existing profile, filed a candidate, or a new profile (metrics). */
   bands: MatchBandCounts;
 }
+
+/**
+ * Requests decided so far, handed to the caller while the next ones are decided, so that their writes run on
+ * PostgreSQL while Node.js decides (`resolveIdentities`' `pipeline`).
+ */
+export interface DecidedSlice {
+  requests: IdentityRequest[];
+  /**
+   * Each request's profile as decided when the slice ended (a later record of the batch may still merge it into
+   * another: that is then a merge like any other).
+   */
+  profileIds: Map<string, string>;
+  /** Profiles this slice creates: their golden row is written with it, from its records. */
+  created: Set<string>;
+  /** Profiles an earlier slice created that this one adds records to: their golden row is recomputed later. */
+  extended: Set<string>;
+  /** Profiles created by this batch, by any slice. */
+  createdInBatch: ReadonlySet<string>;
+}
+
+export interface ResolvePipeline {
+  /** Requests per slice (the last may be shorter). */
+  sliceSize: number;
+  /** Writes a slice; called in order, each once the one before has finished, while deciding goes on. */
+  flush(slice: DecidedSlice): Promise<void>;
+}
+
+/** Requests decided between two turns given to other work (a slice's writes) when pipelined. */
+const DECIDE_TURN = 16;
 
 /**
  * Rows of one blocking key read, per profile the key may hold: a key whose first maxBlockSize × 4 rows are not
@@ -107,6 +140,7 @@ export async function resolveIdentities(
   tx: TxContext,
   requests: IdentityRequest[],
   settings: IdentitySettings,
+  pipeline?: ResolvePipeline,
 ): Promise<IdentityResolution> {
   const { guardrails, matching } = settings;
   const matched = requests.filter((r) => r.rematch && r.keys);
@@ -190,6 +224,8 @@ export async function resolveIdentities(
   };
   const groups = new ProfileGroups(rank);
   const createdProfileIds = new Set<string>();
+  /** Every profile created by this batch, absorbed or not. */
+  const createdInBatch = new Set<string>();
   const profileIds = new Map<string, string>();
   const mergeEvidence = new Map<string, { trigger: MergePlan['trigger']; evidence: MatchEvidence[] }>();
   const candidates: CandidatePlan[] = [];
@@ -208,6 +244,7 @@ export async function resolveIdentities(
   const newProfile = (features: PersonFeatures, firstRecord: string): string => {
     const id = newRowId();
     createdProfileIds.add(id);
+    createdInBatch.add(id);
     infos.set(id, {
       id,
       order: Number.MAX_SAFE_INTEGER - 1_000_000 + created++,
@@ -221,7 +258,48 @@ export async function resolveIdentities(
     return id;
   };
 
-  for (const request of requests) {
+  // Pipelined: every `sliceSize` requests the decided slice is handed to `pipeline.flush`, which runs (writes)
+  // while the next requests are decided, with a turn for it every DECIDE_TURN requests.
+  const written = new Set<string>();
+  let flushing: Promise<void> = Promise.resolve();
+  let sliceStart = 0;
+  // What a slice writes is taken when it ends, whenever its writes run: the outcome depends on the records
+  // and the slice size only, never on how fast PostgreSQL is.
+  const flushUpTo = (end: number) => {
+    if (!pipeline || end <= sliceStart) return;
+    const slice: DecidedSlice = {
+      requests: requests.slice(sliceStart, end),
+      profileIds: new Map(),
+      created: new Set(),
+      extended: new Set(),
+      createdInBatch,
+    };
+    for (const request of slice.requests) {
+      const profile = groups.find(profileIds.get(request.key)!);
+      slice.profileIds.set(request.key, profile);
+      if (!createdInBatch.has(profile)) continue;
+      if (!written.has(profile)) slice.created.add(profile);
+      else if (!slice.created.has(profile)) slice.extended.add(profile);
+    }
+    for (const profile of slice.created) written.add(profile);
+    sliceStart = end;
+    flushing = flushing.then(() => pipeline.flush(slice));
+    flushing.catch(() => (failed = true)); // thrown by the await after the loop
+  };
+  let failed = false;
+
+  for (let index = 0; index < requests.length && !failed; index++) {
+    if (pipeline && index > 0) {
+      if (index % pipeline.sliceSize === 0) flushUpTo(index);
+      if (index % DECIDE_TURN === 0) await nextTurn();
+    }
+    const request = requests[index];
+    decide(request);
+  }
+  flushUpTo(requests.length);
+  await flushing;
+
+  function decide(request: IdentityRequest): void {
     if (!request.rematch || !request.keys) {
       const linked =
         byRecord.get(ref(request.source, request.externalId)) ??
@@ -229,7 +307,7 @@ export async function resolveIdentities(
       const profileId = request.currentProfileId ?? linked ?? newProfile({}, ref(request.source, request.externalId));
       profileIds.set(request.key, profileId);
       remember(request, profileId);
-      continue;
+      return;
     }
     const keysOf = request.keys;
     const current = request.currentProfileId ? groups.find(request.currentProfileId) : null;
@@ -432,14 +510,14 @@ export async function resolveIdentities(
   }
 
   // 3. The outcome, with every id resolved to its group's survivor. Profiles created and absorbed within
-  // this batch were never written: there is nothing to create or merge for them.
-  const createdInBatch = new Set(createdProfileIds);
-  for (const id of createdInBatch) if (groups.find(id) !== id) createdProfileIds.delete(id);
+  // this batch before a slice wrote them never existed: there is nothing to create or merge for them.
+  const unwritten = (id: string) => createdInBatch.has(id) && !written.has(id);
+  for (const id of createdInBatch) if (groups.find(id) !== id && !written.has(id)) createdProfileIds.delete(id);
   for (const [key, profile] of profileIds) profileIds.set(key, groups.find(profile));
   const merges = new Map<string, MergePlan>();
   for (const [absorbed, { trigger, evidence }] of mergeEvidence) {
     const survivor = groups.find(absorbed);
-    if (survivor === absorbed || createdInBatch.has(absorbed)) continue;
+    if (survivor === absorbed || unwritten(absorbed)) continue;
     const plan = merges.get(survivor) ?? { survivorId: survivor, absorbedIds: [], trigger, evidence: [] };
     plan.absorbedIds.push(absorbed);
     plan.evidence.push(...evidence);
@@ -493,6 +571,9 @@ export async function profilesByBlockingKey(
   for (const row of rows) byBlock.set(row.key, row.profiles.split(','));
   return byBlock;
 }
+
+/** Lets pending I/O callbacks and timers run before going on (a `setImmediate` turn). */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function stripEmpty(features: PersonFeatures): PersonFeatures {
   // A loop, not entries → filter → fromEntries: once per decided record, on the resolution's critical path.

@@ -1,6 +1,6 @@
 import type { TxContext } from '../../common/context';
 import type { StatementChain } from '../../db/statement-chain';
-import { appendChangeEvents, type NewChangeEvent } from '../../feed/change-events';
+import { appendChangeEvents, type AppendedChangeEvent, type NewChangeEvent } from '../../feed/change-events';
 import { sameValue, stableJson } from '../../ingest/apply-patch';
 import {
   CORE_ATTRIBUTES,
@@ -223,15 +223,21 @@ export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[])
  */
 export async function recordGoldenChanges(
   tx: TxContext,
-  changes: GoldenChange[],
+  newChanges: GoldenChange[],
   originOf: (profileId: string) => string | null,
   others: NewChangeEvent[] = [],
   alsoTouched: readonly string[] = [],
+  /** Golden changes whose events this transaction appended before (`goldenChangeEvent`), in their order. */
+  announced: { changes: GoldenChange[]; events: AppendedChangeEvent[] } = { changes: [], events: [] },
 ): Promise<void> {
-  const appended = await appendChangeEvents(tx, [
-    ...changes.map((c) => goldenChangeEvent(c, originOf(c.profileId))),
-    ...others,
-  ]);
+  const appended = [
+    ...announced.events,
+    ...(await appendChangeEvents(tx, [
+      ...newChanges.map((c) => goldenChangeEvent(c, originOf(c.profileId))),
+      ...others,
+    ])),
+  ];
+  const changes = [...announced.changes, ...newChanges];
   // Every profile this transaction changed (golden values, consents, merges, engagement …) is re-evaluated
   // against the segments, in the same transaction.
   const touched = [
