@@ -275,11 +275,7 @@ export async function ingestRecords(
       if (records) records.push(w);
       else created.set(w.profileId, [w]);
     }
-    await lockLiveProfiles(
-      writes.map((w) => w.profileId).filter((id) => !slice.createdInBatch.has(id)),
-      locked,
-      chain,
-    );
+    await lockLiveProfiles([...slice.existing], locked, chain);
     const createdChanges = await insertGoldenProfiles(
       tx,
       [...created].map(([id, records]) => ({
@@ -315,7 +311,7 @@ export async function ingestRecords(
       chain,
     );
     // The new profiles' events go out now too, the first of the batch's events as they would be anyway.
-    const origin = new Map(writes.filter((w) => w.changed).map((w) => [w.profileId, w.record.source]));
+    const origin = originSources(writes);
     const events = await sendChangeEvents(
       tx,
       createdChanges.map((c) => goldenChangeEvent(c, origin.get(c.profileId) ?? null)),
@@ -372,7 +368,6 @@ export async function ingestRecords(
     await chain.settle();
   }
   tx.afterCommit(() => tx.metrics?.recordMatches(resolution.bands));
-  const changed = writes.filter((w) => w.changed);
   const consentEvents = await storeConsentStatements(tx, writes, recordIds);
 
   // Survivorship re-runs for every profile a record of the batch touched, not only changed: a restatement of a
@@ -385,7 +380,7 @@ export async function ingestRecords(
     ]),
   ].filter((id) => !resolution.createdProfileIds.has(id) || grown.has(id));
   const goldenChanges = await refreshGoldenProfiles(tx, touched);
-  const originByProfile = new Map(changed.map((w) => [w.profileId, w.record.source]));
+  const originByProfile = originSources(writes);
   const candidateEvents = await fileMergeCandidates(
     tx,
     resolution.candidates.map((c) => ({
@@ -444,6 +439,11 @@ async function lockLiveProfiles(ids: string[], locked: Set<string>, chain: State
       }
     },
   );
+}
+
+/** Per profile, the source of the last changed record the batch wrote to it: its change events' origin. */
+function originSources(writes: SourceRecordWrite[]): Map<string, string> {
+  return new Map(writes.filter((w) => w.changed).map((w) => [w.profileId, w.record.source]));
 }
 
 const ids = (record: CanonicalRecord) => ({ source: record.source, externalId: record.externalId });

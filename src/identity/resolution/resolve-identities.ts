@@ -83,8 +83,8 @@ export interface DecidedSlice {
   created: Set<string>;
   /** Profiles an earlier slice created that this one adds records to: their golden row is recomputed later. */
   extended: Set<string>;
-  /** Profiles created by this batch, by any slice. */
-  createdInBatch: ReadonlySet<string>;
+  /** Profiles that existed before the batch which this slice writes records to (to be row-locked). */
+  existing: Set<string>;
 }
 
 export interface ResolvePipeline {
@@ -140,7 +140,7 @@ export async function resolveIdentities(
   tx: TxContext,
   requests: IdentityRequest[],
   settings: IdentitySettings,
-  pipeline?: ResolvePipeline,
+  pipeline: ResolvePipeline,
 ): Promise<IdentityResolution> {
   const { guardrails, matching } = settings;
   const matched = requests.filter((r) => r.rematch && r.keys);
@@ -258,27 +258,29 @@ export async function resolveIdentities(
     return id;
   };
 
-  // Pipelined: every `sliceSize` requests the decided slice is handed to `pipeline.flush`, which runs (writes)
-  // while the next requests are decided, with a turn for it every DECIDE_TURN requests.
+  // Every `sliceSize` requests the decided slice is handed to `pipeline.flush`, which writes it while the next
+  // requests are decided, with a turn for it every DECIDE_TURN requests. A batch of one slice is decided whole
+  // and then written.
   const written = new Set<string>();
   let flushing: Promise<void> = Promise.resolve();
+  let failed = false;
   let sliceStart = 0;
   // What a slice writes is taken when it ends, whenever its writes run: the outcome depends on the records
   // and the slice size only, never on how fast PostgreSQL is.
   const flushUpTo = (end: number) => {
-    if (!pipeline || end <= sliceStart) return;
+    if (end <= sliceStart) return;
     const slice: DecidedSlice = {
       requests: requests.slice(sliceStart, end),
       profileIds: new Map(),
       created: new Set(),
       extended: new Set(),
-      createdInBatch,
+      existing: new Set(),
     };
     for (const request of slice.requests) {
       const profile = groups.find(profileIds.get(request.key)!);
       slice.profileIds.set(request.key, profile);
-      if (!createdInBatch.has(profile)) continue;
-      if (!written.has(profile)) slice.created.add(profile);
+      if (!createdInBatch.has(profile)) slice.existing.add(profile);
+      else if (!written.has(profile)) slice.created.add(profile);
       else if (!slice.created.has(profile)) slice.extended.add(profile);
     }
     for (const profile of slice.created) written.add(profile);
@@ -286,15 +288,12 @@ export async function resolveIdentities(
     flushing = flushing.then(() => pipeline.flush(slice));
     flushing.catch(() => (failed = true)); // thrown by the await after the loop
   };
-  let failed = false;
 
   for (let index = 0; index < requests.length && !failed; index++) {
-    if (pipeline && index > 0) {
-      if (index % pipeline.sliceSize === 0) flushUpTo(index);
-      if (index % DECIDE_TURN === 0) await nextTurn();
-    }
-    const request = requests[index];
-    decide(request);
+    if (index > 0 && index % pipeline.sliceSize === 0) flushUpTo(index);
+    // Turns only while a slice's writes may be running.
+    if (sliceStart > 0 && index % DECIDE_TURN === 0) await nextTurn();
+    decide(requests[index]);
   }
   flushUpTo(requests.length);
   await flushing;
