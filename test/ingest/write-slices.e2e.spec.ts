@@ -12,25 +12,24 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
  */
 describe('a batch written slice by slice', () => {
   const at = '2026-11-20T09:00:00.000Z';
+  const customerNumbers = (...values: string[]) => values.map((value) => ({ type: 'customerNumber', value }));
+  const lead = (externalId: string, attributes: Record<string, unknown>, identifiers: object[] = []) => ({
+    source: 'ma',
+    externalId,
+    objectType: 'lead',
+    updatedAt: at,
+    identifiers,
+    attributes,
+  });
   const records = [
     // slice 1
-    {
-      source: 'ma',
-      externalId: 'L-A',
-      objectType: 'lead',
-      updatedAt: at,
-      identifiers: [{ type: 'customerNumber', value: 'C-1' }],
-      attributes: { firstName: 'Ewa', lastName: 'Zielińska', email: 'ewa.zielinska@example.com' },
-    },
-    {
-      source: 'ma',
-      externalId: 'L-B',
-      objectType: 'lead',
-      updatedAt: at,
-      identifiers: [{ type: 'customerNumber', value: 'C-2' }],
-      // Nothing but the customer number ties this lead to Ewa: a name the CRM does not know.
-      attributes: { firstName: 'E.', lastName: 'Zielińska-Wróbel', jobTitle: 'Architect' },
-    },
+    lead(
+      'L-A',
+      { firstName: 'Ewa', lastName: 'Zielińska', email: 'ewa.zielinska@example.com' },
+      customerNumbers('C-1'),
+    ),
+    // Nothing but the customer number ties this lead to Ewa: a name the CRM does not know.
+    lead('L-B', { firstName: 'E.', lastName: 'Zielińska-Wróbel', jobTitle: 'Architect' }, customerNumbers('C-2')),
     // slice 2: the CRM contact joins L-A's profile by email and brings the city …
     {
       source: 'crm',
@@ -44,25 +43,9 @@ describe('a batch written slice by slice', () => {
       },
     },
     // … and a lead declaring both customer numbers joins L-A's and L-B's profiles.
-    {
-      source: 'ma',
-      externalId: 'L-C',
-      objectType: 'lead',
-      updatedAt: at,
-      identifiers: [
-        { type: 'customerNumber', value: 'C-1' },
-        { type: 'customerNumber', value: 'C-2' },
-      ],
-      attributes: { firstName: 'Ewa', lastName: 'Zielińska' },
-    },
+    lead('L-C', { firstName: 'Ewa', lastName: 'Zielińska' }, customerNumbers('C-1', 'C-2')),
     // slice 3: somebody else.
-    {
-      source: 'ma',
-      externalId: 'L-D',
-      objectType: 'lead',
-      updatedAt: at,
-      attributes: { firstName: 'Olga', lastName: 'Nowicka', email: 'olga.nowicka@example.com' },
-    },
+    lead('L-D', { firstName: 'Olga', lastName: 'Nowicka', email: 'olga.nowicka@example.com' }),
   ];
 
   interface Stored {
