@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { computeGolden, type Pin, type SurvivorshipInput } from './compute-golden';
+import { computeGolden, goldenByChains, type Pin, type SurvivorshipInput } from './compute-golden';
 import { DEFAULT_SURVIVORSHIP, survivorshipSettingsFrom, type SurvivorshipSettings } from './survivorship-rules';
 
 const rec = (
@@ -266,6 +266,63 @@ describe('computeGolden: determinism', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('computeGolden: a profile of one live record', () => {
+  const sources = ['salesforce', 'hubspot'];
+  const fields = [
+    'email',
+    'firstName',
+    'company',
+    'address.city',
+    'address.line1',
+    'address.country',
+    'custom.tier',
+    'custom.hubspot.score',
+  ];
+  const step = fc.oneof(
+    fc.constantFrom<unknown>('mostRecent', 'earliest', 'mostFrequent', 'longest'),
+    fc.constantFrom(...sources).map((source) => ({ sourceOfTruth: source })),
+    fc.shuffledSubarray(sources, { minLength: 1 }).map((list) => ({ sourcePriority: list })),
+  );
+  const chain = fc.record({ rules: fc.array(step, { minLength: 1, maxLength: 3 }), review: fc.boolean() });
+
+  it('is what the rule chains decide, value, lineage, conflicts and agreement alike, for any rules', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...sources),
+        fc.dictionary(fc.constantFrom(...fields), fc.option(fc.constantFrom('a', 'B ', 'cc', 7, true), { nil: null })),
+        // Per field: a time of its own, none (a record stored before per-field times), or the record's.
+        fc.array(fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }), {
+          minLength: fields.length,
+          maxLength: fields.length,
+        }),
+        fc.dictionary(fc.constantFrom('email', 'company', 'address', 'custom.tier', 'custom.*'), chain),
+        fc.option(chain, { nil: undefined }),
+        fc.boolean(),
+        (source, attributes, times, chains, fallback, withDeleted) => {
+          const record: SurvivorshipInput = {
+            id: '00000000-0000-0000-0000-000000000001',
+            source,
+            externalId: 'e1',
+            deleted: false,
+            attributes,
+            fieldUpdatedAt: Object.fromEntries(
+              Object.keys(attributes).flatMap((f) => {
+                const t = times[fields.indexOf(f)];
+                return t === undefined ? [] : [[f, new Date(Date.parse(JAN) + t * 60_000).toISOString()]];
+              }),
+            ),
+          };
+          const settings = survivorshipSettingsFrom({ fields: chains, ...(fallback ? { default: fallback } : {}) });
+          const gone = { ...record, id: '00000000-0000-0000-0000-000000000002', externalId: 'e2', deleted: true };
+          const golden = computeGolden(withDeleted ? [gone, record] : [record], settings);
+          expect(golden).toEqual(goldenByChains([record], settings, []));
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

@@ -98,6 +98,20 @@ export function computeGolden(
   pins: readonly Pin[] = [],
 ): GoldenValues {
   const live = records.filter((r) => !r.deleted);
+  // Most profiles hold one record: nothing to choose between, the chains only say which rule is named.
+  if (live.length === 1 && pins.length === 0) return goldenOfOne(live[0], settings);
+  return goldenByChains(live, settings, pins);
+}
+
+/**
+ * `computeGolden` of live records by the rule chains, candidate by candidate: what every profile would go through;
+ * exported so that the one-record shortcut is checked against it.
+ */
+export function goldenByChains(
+  live: readonly SurvivorshipInput[],
+  settings: SurvivorshipSettings,
+  pins: readonly Pin[],
+): GoldenValues {
   const slots = new Set<string>();
   for (const record of live) for (const field of Object.keys(record.attributes)) slots.add(slotOf(field));
   const pinBySlot = new Map(pins.map((p) => [p.field, p]));
@@ -149,6 +163,46 @@ export function computeGolden(
     if (finding) conflicts.push(finding);
   }
   return { attributes, lineage, conflicts, unanimous };
+}
+
+/**
+ * The golden values of a profile that holds one live record and no pins, as the chains would decide them: each
+ * field's one candidate wins, unanimously and without a conflict, unless a source of truth of its chain is
+ * another source (the field stays empty). The rule named in lineage is the chain's source of truth when it has
+ * one (its only step that still acts on agreeing candidates), else its first rule.
+ */
+function goldenOfOne(record: SurvivorshipInput, settings: SurvivorshipSettings): GoldenValues {
+  const slots = new Set<string>();
+  for (const field of Object.keys(record.attributes)) slots.add(slotOf(field));
+  const unanimous = [...slots].sort();
+  const attributes: FlatAttributes = {};
+  const lineage: Record<string, FieldLineage> = {};
+  for (const slot of unanimous) {
+    const { rules } = rulesFor(settings, slot);
+    let rule = rules[0].rule;
+    let ruledOut = false;
+    for (const step of rules) {
+      if (step.rule !== 'sourceOfTruth') continue;
+      if (step.source !== record.source) ruledOut = true;
+      rule = step.rule;
+    }
+    if (ruledOut) continue;
+    const { value, at } = candidateOf(record, slot);
+    emit(
+      slot,
+      value,
+      (field) => ({
+        source: record.source,
+        sourceRecordId: record.id,
+        rule,
+        updatedAt: record.fieldUpdatedAt[field] ?? new Date(at).toISOString(),
+        pinned: false,
+      }),
+      attributes,
+      lineage,
+    );
+  }
+  return { attributes, lineage, conflicts: [], unanimous };
 }
 
 function candidateOf(record: SurvivorshipInput, slot: string): Candidate {
@@ -208,7 +262,7 @@ function emit(
 function fromPin(
   pin: Pin,
   candidates: Candidate[],
-  live: SurvivorshipInput[],
+  live: readonly SurvivorshipInput[],
 ): { value: AttributeValue; lineage: LineageOf } | undefined {
   if (pin.sourceRecordId) {
     const record = live.find((r) => r.id === pin.sourceRecordId);

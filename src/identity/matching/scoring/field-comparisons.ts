@@ -13,6 +13,8 @@ export interface PreparedFeatures {
   /** Folded first and last name; '' when absent. */
   first: string;
   last: string;
+  /** Both folded names, joined by NUL: the key name comparisons are remembered by. */
+  name: string;
   birth?: { date: string; year: number; month: string; day: string };
   /** Mailbox: local part without `+tag` (and without dots at Gmail), lower-case domain; `junk`: a placeholder or
    * role local part (`info`, `noreply` …), which says nothing about who owns it; `digits`: the local part's digits. */
@@ -37,9 +39,12 @@ export function prepare(features: PersonFeatures): PreparedFeatures {
   const address = features.address ?? {};
   const street = address.line1 ? normaliseStreetLine(address.line1) : undefined;
   const compact = street?.street.replace(/ /g, '') ?? '';
+  const first = features.firstName ? fold(features.firstName) : '';
+  const last = features.lastName ? fold(features.lastName) : '';
   p = {
-    first: features.firstName ? fold(features.firstName) : '',
-    last: features.lastName ? fold(features.lastName) : '',
+    first,
+    last,
+    name: `${first}\u0000${last}`,
     birth: parseDate(features.birthDate),
     email: mailbox(features.email),
     phone: features.phone?.replace(/\D/g, '') ?? '',

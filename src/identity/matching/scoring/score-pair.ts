@@ -1,4 +1,4 @@
-import { boundedMemo } from '../compare/remembered';
+import { PairMemo } from '../compare/remembered';
 import type { PersonFeatures } from '../person-features';
 import {
   compareAddress,
@@ -105,7 +105,7 @@ export function autoMergeable(score: MatchScore, config: MatchingConfig = DEFAUL
 }
 
 /** Name-pair outcomes, the most remembered: a few MB at most. */
-const nameOutcomes = boundedMemo<FieldOutcome>(100_000);
+const nameOutcomes = new PairMemo<FieldOutcome>(100_000);
 
 /**
  * `compareName`, remembered by the four folded names it reads: names are few and candidates many (a batch
@@ -113,7 +113,9 @@ const nameOutcomes = boundedMemo<FieldOutcome>(100_000);
  * phonetic codes, the nickname table — costs far more than a map look-up. Outcomes are never changed by callers.
  */
 function compareNames(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome {
-  return nameOutcomes(`${a.first}\u0000${a.last}\u0000${b.first}\u0000${b.last}`, () => compareName(a, b));
+  let outcome = nameOutcomes.get(a.name, b.name);
+  if (outcome === undefined) nameOutcomes.set(a.name, b.name, (outcome = compareName(a, b)));
+  return outcome;
 }
 
 /** Address parts, from the one whose disagreement says most about a move to the one that says least. */
