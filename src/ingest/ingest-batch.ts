@@ -77,7 +77,7 @@ export async function ingestBatch(
         return outcomes;
       });
       ctx.metrics?.recordIngest(batch, committed, startedAt);
-      noteRecordsWritten(
+      void noteRecordsWritten(
         ctx.dataSource,
         ctx.logger,
         committed.filter((o) => o.status === 'CREATED' || o.status === 'UPDATED').length,
