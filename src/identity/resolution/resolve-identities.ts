@@ -486,7 +486,7 @@ export async function resolveIdentities(
     }
     const keysOf = request.keys;
     if (!keysOf) return;
-    info.features = { ...keysOf.features, ...stripEmpty(info.features) };
+    info.features = mergedFeatures(keysOf.features, info.features);
     for (const c of keysOf.contactPoints) {
       (c.type === 'email' ? info.emails : info.phones).add(c.value);
       const list = byIdentifier.get(idKey(c)) ?? [];
@@ -573,6 +573,20 @@ export async function profilesByBlockingKey(
 
 /** Lets pending I/O callbacks and timers run before going on (a `setImmediate` turn). */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * A profile's features once a record joined it: its own where it has them, the record's elsewhere. The profile's
+ * object itself while nothing changes (a profile that a record just created, a record that restates what the
+ * profile holds): the scorer remembers its preparation per object, so a new object is prepared again.
+ */
+function mergedFeatures(incoming: PersonFeatures, held: PersonFeatures): PersonFeatures {
+  if (incoming === held) return held;
+  const merged = { ...incoming, ...stripEmpty(held) } as Record<string, unknown>;
+  const before = held as Record<string, unknown>;
+  const keys = Object.keys(merged);
+  if (keys.length === Object.keys(before).length && keys.every((key) => merged[key] === before[key])) return held;
+  return merged as PersonFeatures;
+}
 
 function stripEmpty(features: PersonFeatures): PersonFeatures {
   // A loop, not entries → filter → fromEntries: once per decided record, on the resolution's critical path.

@@ -69,14 +69,8 @@ export function scorePair(
     weigh('name', name, config, termFrequencyU(name.level, pa, pb, config, tf)),
     weigh('birthDate', birthDate, config),
   ];
-  const others: [Comparison['field'], FieldOutcome][] = [
-    ['email', compareEmail(pa, pb)],
-    ['phone', comparePhone(pa, pb)],
-    ['address', compareAddress(pa, pb)],
-    ['postalCode', comparePostalCode(pa, pb)],
-    ['city', compareCity(pa, pb)],
-  ];
-  for (const [field, outcome] of others) {
+  // Field by field, without a list of pairs: seven comparisons per candidate pair, millions of pairs.
+  const add = (field: Comparison['field'], outcome: FieldOutcome) => {
     if (household && HOUSEHOLD_FIELDS.has(field) && outcome.level !== 'disagree' && outcome.level !== 'missing') {
       const agreement = outcome.detail ? `${outcome.level} (${outcome.detail})` : outcome.level;
       const detail = `${agreement}, read as shared within a household: ${household}`;
@@ -84,7 +78,12 @@ export function scorePair(
     } else {
       comparisons.push(weigh(field, outcome, config));
     }
-  }
+  };
+  add('email', compareEmail(pa, pb));
+  add('phone', comparePhone(pa, pb));
+  add('address', compareAddress(pa, pb));
+  add('postalCode', comparePostalCode(pa, pb));
+  add('city', compareCity(pa, pb));
   countMoveOnce(comparisons);
   let total = 0;
   for (const c of comparisons) total += c.weight;
