@@ -2,7 +2,7 @@ import type { TxContext } from '../../common/context';
 import { newRowId } from '../../common/row-id';
 import { pgArray } from '../../db/pg-array';
 import type { PersonFeatures } from '../matching/person-features';
-import { autoMergeable, scorePair, type MatchScore, type TermFrequency } from '../matching/scoring';
+import { autoMergeable, scorePairReaching, type MatchScore, type TermFrequency } from '../matching/scoring';
 import type { IdentityKeys, MatchIdentifier } from './identity-keys';
 import type { IdentitySettings } from './identity-settings';
 import { loadProfileInfos, loadTermFrequency, type ProfileInfo } from './profile-infos';
@@ -347,12 +347,21 @@ export async function resolveIdentities(
         .slice(0, MAX_SCORED_CANDIDATES)
         .map(({ profile }) => profile),
     );
+    // An exact email or phone is deterministic unless the rest contradicts it (a family inbox: names or birth
+    // dates that disagree) — then the score decides, like for any other candidate.
+    const sharesContactPoint = (info: ProfileInfo) =>
+      keysOf.contactPoints.some((c) => (c.type === 'email' ? info.emails : info.phones).has(c.value));
+    // Only a candidate that can reach the review threshold matters, or one that shares a contact point.
     const scored = new Map<string, MatchScore>();
+    const sharing = new Set<string>();
     for (const profile of soft) {
       if (profile === current || hard.has(profile)) continue;
       const info = infos.get(profile);
       if (!info || info.size === 0) continue;
-      scored.set(profile, scorePair(keysOf.features, comparable(info, keysOf.features), matching, tf));
+      if (sharesContactPoint(info)) sharing.add(profile);
+      const floor = sharing.has(profile) ? Number.NEGATIVE_INFINITY : matching.thresholds.review;
+      const score = scorePairReaching(keysOf.features, comparable(info, keysOf.features), floor, matching, tf);
+      if (score) scored.set(profile, score);
     }
     const evidenceOf = (score: MatchScore): MatchEvidence => ({
       rule: 'probabilistic',
@@ -362,16 +371,10 @@ export async function resolveIdentities(
       identifiers: keysOf.contactPoints,
       thresholds: matching.thresholds,
     });
-    // An exact email or phone is deterministic unless the rest contradicts it (a family inbox: names or birth
-    // dates that disagree) — then the score decides, like for any other candidate.
-    const sharesContactPoint = (profile: string) => {
-      const info = infos.get(profile)!;
-      return keysOf.contactPoints.some((c) => (c.type === 'email' ? info.emails : info.phones).has(c.value));
-    };
     const contradicted = (score: MatchScore) =>
       score.comparisons.some((c) => (c.field === 'name' || c.field === 'birthDate') && c.weight < 0);
     const isAuto = (profile: string, score: MatchScore) =>
-      autoMergeable(score, matching) || (sharesContactPoint(profile) && !contradicted(score));
+      autoMergeable(score, matching) || (sharing.has(profile) && !contradicted(score));
     const auto = [
       ...[...hard.entries()].map(([profile, evidence]) => ({ profile, evidence, score: Number.POSITIVE_INFINITY })),
       ...[...scored.entries()]

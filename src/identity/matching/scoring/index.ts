@@ -9,4 +9,4 @@ export {
   type MatchScore,
   type TermFrequency,
 } from './matching-config';
-export { autoMergeable, scorePair } from './score-pair';
+export { autoMergeable, scorePair, scorePairReaching } from './score-pair';

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import type { PersonFeatures } from '../person-features';
 import { closeNames } from './field-comparisons';
-import { autoMergeable, DEFAULT_MATCHING, scorePair, type Comparison, type TermFrequency } from './index';
+import {
+  autoMergeable,
+  DEFAULT_MATCHING,
+  scorePair,
+  scorePairReaching,
+  type Comparison,
+  type TermFrequency,
+} from './index';
 
 const { autoMerge, review } = DEFAULT_MATCHING.thresholds;
 const weightOf = (field: Comparison['field'], level: string) => {
@@ -467,6 +474,26 @@ describe('scorePair: other fields', () => {
   });
 });
 
+describe('scorePairReaching: strangers who share a blocking key', () => {
+  const stranger: PersonFeatures = { ...jan, firstName: 'Ola', lastName: 'Nowak', birthDate: '1991-07-30' };
+
+  it('stops after name and birth date when even a shared household could not reach the floor', () => {
+    // Everything else shared: read as one household, at most ≈ 1.3 — far below review.
+    expect(scorePair(jan, stranger).total).toBeLessThan(review);
+    expect(scorePairReaching(jan, stranger, review)).toBeUndefined();
+  });
+
+  it('scores the same pair in full when the floor is low enough', () => {
+    expect(scorePairReaching(jan, stranger, Number.NEGATIVE_INFINITY)).toEqual(scorePair(jan, stranger));
+    expect(scorePairReaching(jan, stranger, -50)).toEqual(scorePair(jan, stranger));
+  });
+
+  it('scores a namesake in full: the other fields could still lift it to review', () => {
+    const namesake: PersonFeatures = { firstName: 'Jan', lastName: 'Kowalski', birthDate: '1991-07-30' };
+    expect(scorePairReaching(jan, namesake, review)).toEqual(scorePair(jan, namesake));
+  });
+});
+
 describe('scorePair: properties', () => {
   const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
   const person: fc.Arbitrary<PersonFeatures> = fc.record({
@@ -539,6 +566,25 @@ describe('scorePair: properties', () => {
         for (const c of score.comparisons) if (c.level === 'missing') expect(c.weight).toBe(0);
       }),
     );
+  });
+
+  it('scorePairReaching gives scorePair’s score, or nothing only for a pair below the floor', () => {
+    let skipped = 0;
+    fc.assert(
+      fc.property(person, person, tf, fc.double({ min: -25, max: 45, noNaN: true }), (a, b, frequencies, floor) => {
+        const full = scorePair(a, b, DEFAULT_MATCHING, frequencies);
+        const reached = scorePairReaching(a, b, floor, DEFAULT_MATCHING, frequencies);
+        if (reached === undefined) {
+          skipped++;
+          expect(full.total).toBeLessThan(floor);
+        } else {
+          expect(reached).toEqual(full);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    // The shortcut is taken, not only allowed.
+    expect(skipped).toBeGreaterThan(20);
   });
 
   it('puts identical records with a name and an email, phone or birth date at or above auto-merge', () => {

@@ -53,6 +53,25 @@ export function scorePair(
   config: MatchingConfig = DEFAULT_MATCHING,
   tf?: TermFrequency,
 ): MatchScore {
+  return scorePairReaching(a, b, Number.NEGATIVE_INFINITY, config, tf)!;
+}
+
+/**
+ * `scorePair`, or `undefined` for a pair that cannot total `floor`. Once name and birth date are weighed, the most
+ * the five remaining fields can add is known: each field's best level, or — once the pair reads as one household
+ * — the household level's weight. A pair short of `floor` even then is not compared further: a stranger who
+ * shares a blocking key (another name, another birth date) costs two comparisons instead of seven. Whenever it
+ * returns a score, it is `scorePair`'s: the same total and comparisons.
+ * @example scorePairReaching(jan, { firstName: 'Ola', lastName: 'Nowak', birthDate: '1990-01-01' }, 19)
+ *          // → undefined (at most ≈ 1.3)
+ */
+export function scorePairReaching(
+  a: PersonFeatures,
+  b: PersonFeatures,
+  floor: number,
+  config: MatchingConfig = DEFAULT_MATCHING,
+  tf?: TermFrequency,
+): MatchScore | undefined {
   const pa = prepare(a);
   const pb = prepare(b);
   const name = compareNames(pa, pb);
@@ -69,6 +88,12 @@ export function scorePair(
     weigh('name', name, config, termFrequencyU(name.level, pa, pb, config, tf)),
     weigh('birthDate', birthDate, config),
   ];
+  if (floor > Number.NEGATIVE_INFINITY) {
+    const best = ceilings(config);
+    const most = comparisons[0].weight + comparisons[1].weight + (household ? best.household : best.open);
+    // The slack covers the summing order only: `most` is a sum of the same weights in another order.
+    if (most < floor - 1e-9) return undefined;
+  }
   // Field by field, without a list of pairs: seven comparisons per candidate pair, millions of pairs.
   const add = (field: Comparison['field'], outcome: FieldOutcome) => {
     if (household && HOUSEHOLD_FIELDS.has(field) && outcome.level !== 'disagree' && outcome.level !== 'missing') {
@@ -101,6 +126,34 @@ export function scorePair(
 export function autoMergeable(score: MatchScore, config: MatchingConfig = DEFAULT_MATCHING): boolean {
   if (score.total < config.thresholds.autoMerge) return false;
   return !score.comparisons.some((c) => c.field === 'name' && c.level === 'disagree');
+}
+
+/** The fields compared after name and birth date, in `scorePair`'s order. */
+const LATER_FIELDS: Comparison['field'][] = ['email', 'phone', 'address', 'postalCode', 'city'];
+
+const levelWeight = ({ m, u }: { m: number; u: number }) => Math.log2(m / u);
+
+/**
+ * The most the fields after name and birth date can add to a total: `open`, each at its best level (0 when
+ * every level weighs against: a missing value counts 0); `household`, once agreement on a household's fields is
+ * read as the household level. Counting a move once only lifts disagreements to 0, which both already allow.
+ */
+const ceilingsByLevels = new WeakMap<MatchingConfig['levels'], { open: number; household: number }>();
+function ceilings(config: MatchingConfig): { open: number; household: number } {
+  let found = ceilingsByLevels.get(config.levels);
+  if (!found) {
+    found = { open: 0, household: 0 };
+    for (const field of LATER_FIELDS) {
+      const levels = config.levels[field];
+      const open = Math.max(0, ...Object.values(levels).map(levelWeight));
+      found.open += open;
+      found.household += HOUSEHOLD_FIELDS.has(field)
+        ? Math.max(0, levelWeight(levels.household), levelWeight(levels.disagree))
+        : open;
+    }
+    ceilingsByLevels.set(config.levels, found);
+  }
+  return found;
 }
 
 /** Name-pair outcomes, the most remembered: a few MB at most. */
