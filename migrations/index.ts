@@ -10,6 +10,7 @@ import { SegmentChanges1798001100000 } from './1798001100000-SegmentChanges';
 import { FeedTxidOffset1798001500000 } from './1798001500000-FeedTxidOffset';
 import { LeanerBlockingKeys1798001600000 } from './1798001600000-LeanerBlockingKeys';
 import { LeanIdentifiers1798001700000 } from './1798001700000-LeanIdentifiers';
+import { DocumentsWithoutStatistics1798001800000 } from './1798001800000-DocumentsWithoutStatistics';
 
 /** Every migration, oldest first. `createDataSource` registers them; add new ones at the end. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   FeedTxidOffset1798001500000,
   LeanerBlockingKeys1798001600000,
   LeanIdentifiers1798001700000,
+  DocumentsWithoutStatistics1798001800000,
 ];

@@ -1,6 +1,6 @@
 import type { TxContext } from '../../common/context';
 import { pgArray } from '../../db/pg-array';
-import { analyzeInBackground } from '../../db/table-statistics';
+import { analyzeInBackground, GOLDEN_PROFILE_STATISTICS } from '../../db/table-statistics';
 import type { PersonFeatures } from '../matching/person-features';
 import type { TermFrequency } from '../matching/scoring';
 import { foldName } from '../matching/compare/normalise';
@@ -165,7 +165,7 @@ export async function loadTermFrequency(tx: TxContext, features: PersonFeatures[
   const counted = await countTermFrequency(tx, features);
   if (counted.profiles >= Math.max(ANALYZE_FROM_PROFILES, 2 * entry.analyzedAtProfiles)) {
     entry.analyzedAtProfiles = counted.profiles;
-    void analyzeInBackground(tx.dataSource, tx.logger, ['golden_profile']);
+    void analyzeInBackground(tx.dataSource, tx.logger, [GOLDEN_PROFILE_STATISTICS]);
   }
   return counted.tf;
 }
