@@ -75,7 +75,8 @@ async function freshDatabase(): Promise<{
   });
   return {
     url: embedded.url,
-    description: 'embedded PostgreSQL, ephemeral (fsync, synchronous_commit and full_page_writes off)',
+    description:
+      'embedded PostgreSQL, ephemeral (fsync, synchronous_commit and full_page_writes off; malloc keeps freed memory)',
     local: true,
     dispose: () => embedded.stop(),
   };

@@ -113,7 +113,8 @@ async function startServer(): Promise<Server> {
       ephemeral: true,
     });
     adminUrl = embedded.adminUrl;
-    description = 'embedded PostgreSQL, ephemeral (fsync, synchronous_commit and full_page_writes off)';
+    description =
+      'embedded PostgreSQL, ephemeral (fsync, synchronous_commit and full_page_writes off; malloc keeps freed memory)';
     stop = () => embedded.stop();
   }
   const admin = async (sql: string) => {
