@@ -254,21 +254,27 @@ export async function replaceBlockingKeys(
       pgArray(stored.map((r) => r.id)),
     ]);
   }
-  const keys: string[] = [];
-  const profiles: string[] = [];
+  // Each record's ids are sent once and its keys point at them by position: a batch's ~26,000 keys belong to
+  // ~5,000 records, and two uuid arrays as long as the keys were ~2 MB of parameters to build, send and parse.
   const recordIds: string[] = [];
+  const profiles: string[] = [];
+  const keys: string[] = [];
+  const owners: number[] = [];
   for (const r of records) {
-    if (r.deleted) continue;
+    if (r.deleted || r.keys.length === 0) continue;
+    recordIds.push(r.id);
+    profiles.push(r.profileId);
     for (const key of new Set(r.keys)) {
       keys.push(key);
-      profiles.push(r.profileId);
-      recordIds.push(r.id);
+      owners.push(recordIds.length);
     }
   }
   if (keys.length === 0) return;
   await chain.send(
     `INSERT INTO blocking_key (key, profile_id, source_record_id)
-     SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[])`,
-    [pgArray(keys), pgArray(profiles), pgArray(recordIds)],
+     SELECT k.key, r.profile_id, r.id
+       FROM unnest($1::text[], $2::int[]) AS k(key, owner)
+       JOIN unnest($3::uuid[], $4::uuid[]) WITH ORDINALITY AS r(id, profile_id, owner) ON r.owner = k.owner`,
+    [pgArray(keys), `{${owners.join(',')}}`, pgArray(recordIds), pgArray(profiles)],
   );
 }
