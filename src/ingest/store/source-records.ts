@@ -275,6 +275,6 @@ export async function replaceBlockingKeys(
      SELECT k.key, r.profile_id, r.id
        FROM unnest($1::text[], $2::int[]) AS k(key, owner)
        JOIN unnest($3::uuid[], $4::uuid[]) WITH ORDINALITY AS r(id, profile_id, owner) ON r.owner = k.owner`,
-    [pgArray(keys), `{${owners.join(',')}}`, pgArray(recordIds), pgArray(profiles)],
+    [pgArray(keys), pgArray(owners), pgArray(recordIds), pgArray(profiles)],
   );
 }
