@@ -139,7 +139,12 @@ function instrumentQueries() {
         entry.calls++;
         if (Array.isArray(params)) {
           for (const p of params)
-            entry.sent += typeof p === 'string' ? Buffer.byteLength(p) : JSON.stringify(p ?? null).length;
+            entry.sent +=
+              typeof p === 'string'
+                ? Buffer.byteLength(p)
+                : Buffer.isBuffer(p)
+                  ? p.length
+                  : JSON.stringify(p ?? null).length;
         }
         entry.ms += performance.now() - started;
         stats.set(key, entry);

@@ -1,4 +1,5 @@
 import type { ServiceContext } from '../common/context';
+import { jsonbRows } from '../db/jsonb-rows';
 
 /**
  * One audit entry as written. Details never hold personal data: ids, counts, codes and the *names* of fields are
@@ -66,7 +67,7 @@ export async function appendAudit(writer: AuditWriter, entries: readonly NewAudi
             AS e(actor, scopes, action, operation, target_type, target_id, details, request_id, n)
       ORDER BY e.n`,
     [
-      JSON.stringify(
+      jsonbRows(
         entries.map((e) => ({
           actor: e.actor,
           scopes: e.scopes,

@@ -1,6 +1,7 @@
 import type { TxContext } from '../common/context';
 import { newRowId } from '../common/row-id';
 import type { StatementChain } from '../db/statement-chain';
+import { jsonbRows } from '../db/jsonb-rows';
 
 /** A change event to append to the outbox in the caller's transaction. */
 export interface NewChangeEvent {
@@ -30,7 +31,7 @@ type InsertedRow = { id: string; position: string; occurred_at: Date };
 /** The events with their new ids, and the statement's parameter. */
 function eventRows(events: NewChangeEvent[]) {
   const withIds = events.map((event, ord) => ({ ...event, id: newRowId(), ord }));
-  const parameter = JSON.stringify(
+  const parameter = jsonbRows(
     withIds.map((e) => ({
       id: e.id,
       type: e.type,

@@ -1,6 +1,7 @@
 import type { TxContext } from '../../common/context';
 import { reconcileConsentsOnMerge, refreshConsentCurrent } from '../../consent/consent-current';
 import type { NewChangeEvent } from '../../feed/change-events';
+import { jsonbRows } from '../../db/jsonb-rows';
 
 /** One merge to carry out: every absorbed profile goes into the survivor. */
 export interface MergeOrder {
@@ -98,7 +99,7 @@ export async function applyMerges(tx: TxContext, orders: MergeOrder[]): Promise<
        FROM jsonb_to_recordset($1::jsonb) AS e(survivor uuid, absorbed uuid, trigger text, actor text, reason text,
             score numeric, evidence jsonb, candidate uuid)`,
     [
-      JSON.stringify(
+      jsonbRows(
         orders.flatMap((o) =>
           o.absorbedIds.map((id) => ({
             survivor: o.survivorId,

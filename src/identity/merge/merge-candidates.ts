@@ -1,5 +1,6 @@
 import type { TxContext } from '../../common/context';
 import type { NewChangeEvent } from '../../feed/change-events';
+import { jsonbRows } from '../../db/jsonb-rows';
 
 export interface NewMergeCandidate {
   /** Ordered: a < b. */
@@ -36,7 +37,7 @@ export async function fileMergeCandidates(tx: TxContext, candidates: NewMergeCan
                      band = excluded.band, reason = excluded.reason, updated_at = now()
        RETURNING id, profile_a_id, profile_b_id, (xmax = 0) AS inserted, band, score`,
     [
-      JSON.stringify(
+      jsonbRows(
         candidates.map((c) => ({
           a: c.profileAId,
           b: c.profileBId,

@@ -2,6 +2,7 @@ import type { TxContext } from '../../common/context';
 import { appendChangeEvents, type NewChangeEvent } from '../../feed/change-events';
 import { stableJson } from '../../ingest/apply-patch';
 import type { ConflictFinding, Pin } from './compute-golden';
+import { jsonbRows } from '../../db/jsonb-rows';
 
 /** Stewards' pins of many profiles, in one query. */
 export async function loadPins(tx: TxContext, profileIds: readonly string[]): Promise<Map<string, Pin[]>> {
@@ -103,7 +104,7 @@ export async function syncConflicts(
        SELECT x.profile_id, x.field, x.reason, x.candidates
          FROM jsonb_to_recordset($1::jsonb) AS x(profile_id uuid, field text, reason text, candidates jsonb)
        RETURNING id, profile_id, field, reason`,
-      [JSON.stringify(inserts)],
+      [jsonbRows(inserts)],
     );
     for (const row of rows) {
       events.push({
@@ -118,7 +119,7 @@ export async function syncConflicts(
       `UPDATE conflict c SET reason = x.reason, candidates = x.candidates, updated_at = now()
          FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, reason text, candidates jsonb)
         WHERE c.id = x.id`,
-      [JSON.stringify(updates)],
+      [jsonbRows(updates)],
     );
   }
   if (closes.length > 0) {
@@ -128,7 +129,7 @@ export async function syncConflicts(
               resolved_at = now(), updated_at = now()
          FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, outcome text)
         WHERE c.id = x.id`,
-      [JSON.stringify(closes)],
+      [jsonbRows(closes)],
     );
   }
   await appendChangeEvents(tx, events);

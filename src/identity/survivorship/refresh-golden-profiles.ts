@@ -14,6 +14,7 @@ import { rescoreProfiles } from '../../segments/lead-scoring';
 import { updateMemberships } from '../../segments/membership';
 import { loadPins, syncConflicts } from './conflicts';
 import { DEFAULT_SURVIVORSHIP, slotOf } from './survivorship-rules';
+import { jsonbRows } from '../../db/jsonb-rows';
 
 export interface GoldenChange {
   profileId: string;
@@ -104,7 +105,7 @@ export async function insertGoldenProfiles(
       `INSERT INTO golden_profile (id, version, lineage, custom, ${COLUMNS.join(', ')})
        SELECT x.id, x.version, x.lineage, x.custom, ${COLUMNS.map((c) => `x.${c}`).join(', ')}
          FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, lineage jsonb, custom jsonb, ${COLUMN_TYPES})`,
-      [JSON.stringify(slice.map((r) => rowValues(r.id, 1, r.golden)))],
+      [jsonbRows(slice.map((r) => rowValues(r.id, 1, r.golden)))],
     );
   }
   const conflicted = rows.filter((r) => r.golden.conflicts.length > 0);
@@ -205,7 +206,7 @@ export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[])
               ${COLUMNS.map((c) => `${c} = x.${c}`).join(', ')}
          FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, lineage jsonb, custom jsonb, ${COLUMN_TYPES})
         WHERE g.id = x.id`,
-      [JSON.stringify(updates)],
+      [jsonbRows(updates)],
     );
   }
   await syncConflicts(

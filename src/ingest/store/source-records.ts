@@ -4,6 +4,7 @@ import type { StatementChain } from '../../db/statement-chain';
 import type { FlatAttributes } from '../../identity/golden-attributes';
 import type { SourceRecordState } from '../apply-patch';
 import type { CanonicalRecord } from '../canonical-record';
+import { jsonbRows } from '../../db/jsonb-rows';
 
 export const recordKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
 
@@ -100,7 +101,7 @@ export async function upsertSourceRecords(writes: SourceRecordWrite[], chain: St
        RETURNING s.id, s.source, s.external_id)
      SELECT * FROM inserted UNION ALL SELECT * FROM updated`,
     [
-      JSON.stringify(
+      jsonbRows(
         writes.map((w) => ({
           id: w.id,
           existed: w.existed,
@@ -224,7 +225,7 @@ export async function storeLinks(
          LEFT JOIN source_record t ON t.source = l.to_source AND t.external_id = l.to_external_id
        ON CONFLICT (from_source_record_id, to_source, to_external_id)
           DO UPDATE SET to_source_record_id = coalesce(source_record_link.to_source_record_id, excluded.to_source_record_id)`,
-      [JSON.stringify(links)],
+      [jsonbRows(links)],
     );
   }
   if (created.length === 0) return;

@@ -3,6 +3,7 @@ import { refreshConsentCurrent } from '../../consent/consent-current';
 import type { NewChangeEvent } from '../../feed/change-events';
 import type { StatementChain } from '../../db/statement-chain';
 import type { SourceRecordWrite } from './source-records';
+import { jsonbRows } from '../../db/jsonb-rows';
 
 /**
  * Appends the batch's consent statements (append-only). A statement already on file — same profile, purpose,
@@ -48,7 +49,7 @@ export async function storeConsentStatements(
                  AND s.contact_point = c.contact_point AND s.status = c.status AND s.source = c.source
                  AND s.captured_at = c.captured_at)
      RETURNING id, profile_id, purpose, channel, contact_point, status, source, captured_at`,
-    [JSON.stringify(statements)],
+    [jsonbRows(statements)],
   );
   const recorded: NewChangeEvent[] = rows.map((row) => ({
     type: 'consent.recorded',
@@ -102,6 +103,6 @@ export async function storeEngagementEvents(
        FROM jsonb_to_recordset($1::jsonb) AS e(profile_id uuid, source_record_id uuid, source text,
             external_event_id text, type text, occurred_at timestamptz, properties jsonb)
      ON CONFLICT (source, external_event_id) DO NOTHING`,
-    [JSON.stringify(events)],
+    [jsonbRows(events)],
   );
 }
