@@ -559,19 +559,32 @@ export async function profilesByBlockingKey(
 ): Promise<Map<string, string[]>> {
   const byBlock = new Map<string, string[]>();
   if (keys.length === 0) return byBlock;
-  // Profile ids come back comma-separated (a uuid holds no comma): cheaper to read than an array.
+  // Profile ids come back comma-separated (a uuid holds no comma): cheaper to read than an array. They are
+  // deduplicated here rather than by `string_agg(DISTINCT …)` and `count(DISTINCT …)`, which set up a sort per
+  // key for each of a batch's ~26,000 keys: ~20% of the statement at 100,000 records.
+  const rowsRead = maxBlockSize * BLOCK_ROWS_READ_PER_PROFILE;
   const rows: { key: string; profiles: string }[] = await tx.manager.query(
     `SELECT k.key, b.profiles
        FROM unnest($1::text[]) AS k(key)
        CROSS JOIN LATERAL (
-         SELECT string_agg(DISTINCT r.profile_id::text, ',') AS profiles,
-                count(DISTINCT r.profile_id) AS profile_count, count(*) AS row_count
-           FROM (SELECT profile_id FROM blocking_key WHERE key = k.key LIMIT $3) r) b
-      WHERE b.profile_count BETWEEN 1 AND $2 AND b.row_count < $3`,
-    [pgArray(keys), maxBlockSize, maxBlockSize * BLOCK_ROWS_READ_PER_PROFILE],
+         SELECT string_agg(r.profile_id::text, ',') AS profiles, count(*) AS row_count
+           FROM (SELECT profile_id FROM blocking_key WHERE key = k.key LIMIT $2) r) b
+      WHERE b.row_count > 0 AND b.row_count < $2`,
+    [pgArray(keys), rowsRead],
   );
-  for (const row of rows) byBlock.set(row.key, row.profiles.split(','));
+  for (const row of rows) {
+    const profiles = distinctSorted(row.profiles.split(','));
+    if (profiles.length <= maxBlockSize) byBlock.set(row.key, profiles);
+  }
   return byBlock;
+}
+
+/**
+ * The ids once each, in the order PostgreSQL's `DISTINCT` gave them (a uuid's text sorts the same bytewise and in
+ * any collation: hyphens at the same places), so that candidates are met in the same order as before.
+ */
+function distinctSorted(ids: string[]): string[] {
+  return ids.length === 1 ? ids : [...new Set(ids)].sort();
 }
 
 /** Lets pending I/O callbacks and timers run before going on (a `setImmediate` turn). */
