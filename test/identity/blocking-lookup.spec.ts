@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inTransaction, systemContext } from '../../src/common/context';
 import { ChangeNotifier, createHubPubSub } from '../../src/feed/change-notifier';
-import { profilesByBlockingKey } from '../../src/identity/resolution/resolve-identities';
+import { profilesByBlockingKey, profilesByIdentifier } from '../../src/identity/resolution/resolve-identities';
 import { createLogger } from '../../src/logging/logger';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -47,5 +47,55 @@ describe('blocking-key look-up', () => {
     const found = await lookUp(['n:MANY:1980', 'n:SOME:1980'], 3);
     expect([...found.keys()]).toEqual(['n:SOME:1980']);
     expect(found.get('n:SOME:1980')!.sort()).toEqual([...few].sort());
+  });
+
+  describe('identifiers', () => {
+    /** A profile (active unless said) holding `value` through `records` source records. */
+    const holdIdentifier = async (value: string, records: number, status = 'active') => {
+      const [{ id }] = await db.dataSource.query(`INSERT INTO golden_profile (status) VALUES ($1) RETURNING id`, [
+        status,
+      ]);
+      await db.dataSource.query(
+        `WITH r AS (
+           INSERT INTO source_record (source, external_id, profile_id)
+           SELECT 'crm', gen_random_uuid()::text, $1 FROM generate_series(1, $3)
+           RETURNING id)
+         INSERT INTO identifier (type, value, source_record_id, profile_id) SELECT 'phone', $2, r.id, $1 FROM r`,
+        [id, value, records],
+      );
+      return id as string;
+    };
+    const lookUpIdentifiers = (values: string[], sharedValueLimit: number) =>
+      inTransaction(
+        systemContext(db.dataSource, createLogger('silent'), new ChangeNotifier(createHubPubSub()), 'test'),
+        (tx) =>
+          profilesByIdentifier(
+            tx,
+            values.map((value) => ({ type: 'phone', value })),
+            sharedValueLimit,
+          ),
+      );
+
+    it('counts the profiles holding a value, not its records, against the shared-value limit', async () => {
+      // Three people of one household, each with a CRM contact and an MA lead carrying the landline: six rows.
+      const household = [
+        await holdIdentifier('+4930111111', 2),
+        await holdIdentifier('+4930111111', 2),
+        await holdIdentifier('+4930111111', 2),
+      ];
+      const found = await lookUpIdentifiers(['+4930111111', '+4930999999'], 3);
+      // Each profile once, in id order.
+      expect(found.get('phone\u0000+4930111111')).toEqual([...household].sort());
+      expect(found.has('phone\u0000+4930999999')).toBe(false);
+    });
+
+    it('leaves out a value more profiles share than the limit, and profiles merged away', async () => {
+      for (let i = 0; i < 4; i++) await holdIdentifier('+4940222222', 1);
+      const live = await holdIdentifier('+4940333333', 1);
+      await holdIdentifier('+4940333333', 3, 'merged');
+      const found = await lookUpIdentifiers(['+4940222222', '+4940333333'], 3);
+      expect([...found.keys()]).toEqual(['phone\u0000+4940333333']);
+      expect(found.get('phone\u0000+4940333333')).toEqual([live]);
+    });
   });
 });

@@ -147,27 +147,7 @@ export async function resolveIdentities(
 
   // 1. Look-ups, one query each for the whole batch.
   const identifierPairs = matched.flatMap((r) => [...r.keys!.contactPoints, ...r.keys!.declared]);
-  const byIdentifier = new Map<string, string[]>();
-  if (identifierPairs.length > 0) {
-    // Profile ids come back comma-separated (a uuid holds no comma): cheaper to read than an array.
-    // Per identifier, through its index (a lateral sub-query cannot be turned into a hash join over the whole
-    // table, which stale statistics during a bulk load made the planner choose).
-    const rows: { type: string; value: string; profiles: string }[] = await tx.manager.query(
-      `SELECT q.type, q.value, x.profiles
-         FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS q(type, value)
-         CROSS JOIN LATERAL (
-           SELECT string_agg(DISTINCT i.profile_id::text, ',') AS profiles
-             FROM identifier i JOIN golden_profile g ON g.id = i.profile_id AND g.status = 'active'
-            WHERE i.type = q.type AND i.value = q.value) x
-        WHERE x.profiles IS NOT NULL`,
-      [pgArray(identifierPairs.map((i) => i.type)), pgArray(identifierPairs.map((i) => i.value))],
-    );
-    // A value many people share (a family inbox, a switchboard) identifies nobody.
-    for (const row of rows) {
-      const profiles = row.profiles.split(',');
-      if (profiles.length <= guardrails.sharedValueLimit) byIdentifier.set(idKey(row), profiles);
-    }
-  }
+  const byIdentifier = await profilesByIdentifier(tx, identifierPairs, guardrails.sharedValueLimit);
   const byBlock = await profilesByBlockingKey(
     tx,
     [...new Set(matched.flatMap((r) => r.keys!.blockingKeys))],
@@ -544,6 +524,38 @@ export async function resolveIdentities(
     candidates: finalCandidates,
     bands,
   };
+}
+
+/**
+ * The active profiles holding each identifier (email, phone, declared id), for identifiers held by at most
+ * `sharedValueLimit` profiles: a value many people share (a family inbox, a switchboard) identifies nobody.
+ */
+export async function profilesByIdentifier(
+  tx: TxContext,
+  identifiers: MatchIdentifier[],
+  sharedValueLimit: number,
+): Promise<Map<string, string[]>> {
+  const byIdentifier = new Map<string, string[]>();
+  if (identifiers.length === 0) return byIdentifier;
+  // Profile ids come back comma-separated (a uuid holds no comma): cheaper to read than an array; deduplicated
+  // here, as for blocking keys (`profilesByBlockingKey`). Per identifier, through its index (a lateral sub-query
+  // cannot be turned into a hash join over the whole table, which stale statistics during a bulk load made the
+  // planner choose).
+  const rows: { type: string; value: string; profiles: string }[] = await tx.manager.query(
+    `SELECT q.type, q.value, x.profiles
+       FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS q(type, value)
+       CROSS JOIN LATERAL (
+         SELECT string_agg(i.profile_id::text, ',') AS profiles
+           FROM identifier i JOIN golden_profile g ON g.id = i.profile_id AND g.status = 'active'
+          WHERE i.type = q.type AND i.value = q.value) x
+      WHERE x.profiles IS NOT NULL`,
+    [pgArray(identifiers.map((i) => i.type)), pgArray(identifiers.map((i) => i.value))],
+  );
+  for (const row of rows) {
+    const profiles = distinctSorted(row.profiles.split(','));
+    if (profiles.length <= sharedValueLimit) byIdentifier.set(idKey(row), profiles);
+  }
+  return byIdentifier;
 }
 
 /**
