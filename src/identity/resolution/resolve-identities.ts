@@ -535,12 +535,10 @@ export async function profilesByIdentifier(
   identifiers: MatchIdentifier[],
   sharedValueLimit: number,
 ): Promise<Map<string, string[]>> {
-  const byIdentifier = new Map<string, string[]>();
-  if (identifiers.length === 0) return byIdentifier;
-  // Profile ids come back comma-separated (a uuid holds no comma): cheaper to read than an array; deduplicated
-  // here, as for blocking keys (`profilesByBlockingKey`). Per identifier, through its index (a lateral sub-query
-  // cannot be turned into a hash join over the whole table, which stale statistics during a bulk load made the
-  // planner choose).
+  if (identifiers.length === 0) return new Map();
+  // Profile ids come back comma-separated and are deduplicated by `holders`, as for blocking keys. Per
+  // identifier, through its index (a lateral sub-query cannot be turned into a hash join over the whole table,
+  // which stale statistics during a bulk load made the planner choose).
   const rows: { type: string; value: string; profiles: string }[] = await tx.manager.query(
     `SELECT q.type, q.value, x.profiles
        FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS q(type, value)
@@ -551,11 +549,7 @@ export async function profilesByIdentifier(
       WHERE x.profiles IS NOT NULL`,
     [pgArray(identifiers.map((i) => i.type)), pgArray(identifiers.map((i) => i.value))],
   );
-  for (const row of rows) {
-    const profiles = distinctSorted(row.profiles.split(','));
-    if (profiles.length <= sharedValueLimit) byIdentifier.set(idKey(row), profiles);
-  }
-  return byIdentifier;
+  return holders(rows, idKey, sharedValueLimit);
 }
 
 /**
@@ -569,11 +563,10 @@ export async function profilesByBlockingKey(
   keys: string[],
   maxBlockSize: number,
 ): Promise<Map<string, string[]>> {
-  const byBlock = new Map<string, string[]>();
-  if (keys.length === 0) return byBlock;
+  if (keys.length === 0) return new Map();
   // Profile ids come back comma-separated (a uuid holds no comma): cheaper to read than an array. They are
-  // deduplicated here rather than by `string_agg(DISTINCT …)` and `count(DISTINCT …)`, which set up a sort per
-  // key for each of a batch's ~26,000 keys: ~20% of the statement at 100,000 records.
+  // deduplicated by `holders` rather than by `string_agg(DISTINCT …)` and `count(DISTINCT …)`, which set up a
+  // sort per key for each of a batch's ~26,000 keys: ~20% of the statement at 100,000 records.
   const rowsRead = maxBlockSize * BLOCK_ROWS_READ_PER_PROFILE;
   const rows: { key: string; profiles: string }[] = await tx.manager.query(
     `SELECT k.key, b.profiles
@@ -584,19 +577,26 @@ export async function profilesByBlockingKey(
       WHERE b.row_count > 0 AND b.row_count < $2`,
     [pgArray(keys), rowsRead],
   );
-  for (const row of rows) {
-    const profiles = distinctSorted(row.profiles.split(','));
-    if (profiles.length <= maxBlockSize) byBlock.set(row.key, profiles);
-  }
-  return byBlock;
+  return holders(rows, (row) => row.key, maxBlockSize);
 }
 
 /**
- * The ids once each, in the order PostgreSQL's `DISTINCT` gave them (a uuid's text sorts the same bytewise and in
- * any collation: hyphens at the same places), so that candidates are met in the same order as before.
+ * Each look-up row's holders (comma-separated profile ids, a profile once per record) as distinct ids, for rows
+ * held by at most `limit` profiles. Sorted as PostgreSQL's `DISTINCT` sorted them (a uuid's text sorts the same
+ * bytewise and in any collation: hyphens at the same places), so that candidates are met in the same order.
  */
-function distinctSorted(ids: string[]): string[] {
-  return ids.length === 1 ? ids : [...new Set(ids)].sort();
+function holders<R extends { profiles: string }>(
+  rows: R[],
+  keyOf: (row: R) => string,
+  limit: number,
+): Map<string, string[]> {
+  const byKey = new Map<string, string[]>();
+  for (const row of rows) {
+    const ids = row.profiles.split(',');
+    const profiles = ids.length === 1 ? ids : [...new Set(ids)].sort();
+    if (profiles.length <= limit) byKey.set(keyOf(row), profiles);
+  }
+  return byKey;
 }
 
 /** Lets pending I/O callbacks and timers run before going on (a `setImmediate` turn). */
