@@ -1,7 +1,7 @@
 import type { TxContext } from '../common/context';
 import { newRowId } from '../common/row-id';
-import type { StatementChain } from '../db/statement-chain';
 import { jsonbRows } from '../db/jsonb-rows';
+import type { StatementChain } from '../db/statement-chain';
 
 /** A change event to append to the outbox in the caller's transaction. */
 export interface NewChangeEvent {

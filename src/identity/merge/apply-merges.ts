@@ -1,7 +1,7 @@
 import type { TxContext } from '../../common/context';
 import { reconcileConsentsOnMerge, refreshConsentCurrent } from '../../consent/consent-current';
-import type { NewChangeEvent } from '../../feed/change-events';
 import { jsonbRows } from '../../db/jsonb-rows';
+import type { NewChangeEvent } from '../../feed/change-events';
 
 /** One merge to carry out: every absorbed profile goes into the survivor. */
 export interface MergeOrder {

@@ -1,6 +1,6 @@
 import type { TxContext } from '../../common/context';
-import type { NewChangeEvent } from '../../feed/change-events';
 import { jsonbRows } from '../../db/jsonb-rows';
+import type { NewChangeEvent } from '../../feed/change-events';
 
 export interface NewMergeCandidate {
   /** Ordered: a < b. */

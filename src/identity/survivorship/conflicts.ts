@@ -1,8 +1,8 @@
 import type { TxContext } from '../../common/context';
+import { jsonbRows } from '../../db/jsonb-rows';
 import { appendChangeEvents, type NewChangeEvent } from '../../feed/change-events';
 import { stableJson } from '../../ingest/apply-patch';
 import type { ConflictFinding, Pin } from './compute-golden';
-import { jsonbRows } from '../../db/jsonb-rows';
 
 /** Stewards' pins of many profiles, in one query. */
 export async function loadPins(tx: TxContext, profileIds: readonly string[]): Promise<Map<string, Pin[]>> {

@@ -1,4 +1,5 @@
 import type { TxContext } from '../../common/context';
+import { jsonbRows } from '../../db/jsonb-rows';
 import type { StatementChain } from '../../db/statement-chain';
 import { appendChangeEvents, type AppendedChangeEvent, type NewChangeEvent } from '../../feed/change-events';
 import { sameValue, stableJson } from '../../ingest/apply-patch';
@@ -14,7 +15,6 @@ import { rescoreProfiles } from '../../segments/lead-scoring';
 import { updateMemberships } from '../../segments/membership';
 import { loadPins, syncConflicts } from './conflicts';
 import { DEFAULT_SURVIVORSHIP, slotOf } from './survivorship-rules';
-import { jsonbRows } from '../../db/jsonb-rows';
 
 export interface GoldenChange {
   profileId: string;

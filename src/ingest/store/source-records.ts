@@ -1,10 +1,10 @@
 import type { TxContext } from '../../common/context';
+import { jsonbRows } from '../../db/jsonb-rows';
 import { pgArray } from '../../db/pg-array';
 import type { StatementChain } from '../../db/statement-chain';
 import type { FlatAttributes } from '../../identity/golden-attributes';
 import type { SourceRecordState } from '../apply-patch';
 import type { CanonicalRecord } from '../canonical-record';
-import { jsonbRows } from '../../db/jsonb-rows';
 
 export const recordKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
 

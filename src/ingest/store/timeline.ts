@@ -1,9 +1,9 @@
 import type { TxContext } from '../../common/context';
 import { refreshConsentCurrent } from '../../consent/consent-current';
+import { jsonbRows } from '../../db/jsonb-rows';
 import type { NewChangeEvent } from '../../feed/change-events';
 import type { StatementChain } from '../../db/statement-chain';
 import type { SourceRecordWrite } from './source-records';
-import { jsonbRows } from '../../db/jsonb-rows';
 
 /**
  * Appends the batch's consent statements (append-only). A statement already on file — same profile, purpose,
