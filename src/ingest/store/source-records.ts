@@ -34,7 +34,12 @@ export interface SourceRecordWrite {
   changed: boolean;
 }
 
-/** Loads and row-locks the batch's existing source records in one query. */
+/**
+ * Loads and row-locks the batch's existing source records in one query: a probe of the (source, external id)
+ * index per key. Written as a lateral look-up because a join let the planner hash the whole table instead: from
+ * ~10,000 to ~60,000 stored records it judged one sequential scan cheaper than 5,000 probes, and took 130 ms
+ * (the hash spilling to disk) where the probes take ~17.
+ */
 export async function loadSourceRecords(
   tx: TxContext,
   keys: { source: string; externalId: string }[],
@@ -42,10 +47,11 @@ export async function loadSourceRecords(
   const rows: Record<string, unknown>[] = await tx.manager.query(
     `SELECT s.id, s.source, s.external_id, s.profile_id, s.attributes, s.field_updated_at, s.field_sequence,
             s.deleted, s.delete_reason, s.source_updated_at, s.source_sequence::text AS source_sequence
-       FROM source_record s
-       JOIN unnest($1::text[], $2::text[]) AS k(source, external_id)
-         ON s.source = k.source AND s.external_id = k.external_id
-        FOR UPDATE OF s`,
+       FROM unnest($1::text[], $2::text[]) AS k(source, external_id)
+      CROSS JOIN LATERAL (
+            SELECT * FROM source_record r
+             WHERE r.source = k.source AND r.external_id = k.external_id
+               FOR UPDATE) AS s`,
     [pgArray(keys.map((k) => k.source)), pgArray(keys.map((k) => k.externalId))],
   );
   return new Map(
