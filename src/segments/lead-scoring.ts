@@ -154,7 +154,8 @@ export async function rescoreProfiles(
      UPDATE golden_profile g
         SET lead_score = st.score, lifecycle_stage = coalesce(st.reached, g.lifecycle_stage)
        FROM staged st
-      WHERE g.id = st.id AND (g.lead_score IS DISTINCT FROM st.score OR g.lifecycle_stage IS DISTINCT FROM coalesce(st.reached, g.lifecycle_stage))
+      WHERE g.id = st.id AND ($1::uuid[] IS NULL OR g.id = ANY($1::uuid[]))
+        AND (g.lead_score IS DISTINCT FROM st.score OR g.lifecycle_stage IS DISTINCT FROM coalesce(st.reached, g.lifecycle_stage))
      RETURNING g.id, st.score::text AS score, st.old_stage, g.lifecycle_stage AS new_stage`,
       params,
     ),
