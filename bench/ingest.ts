@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { systemContext } from '../src/common/context';
+import { tuneJitForBulkIngest } from '../src/common/jit-tuning';
 import { createDataSource } from '../src/db/data-source';
 import { migrate } from '../src/db/database';
 import { ephemeralDataDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres';
@@ -255,6 +256,8 @@ async function main(argv: string[]): Promise<void> {
     .parse(argv)
     .opts<BenchOptions>();
 
+  // As `profile-hub import` runs: with its V8 flags (none with PROFILE_HUB_JIT_TUNING=off).
+  const v8Flags = tuneJitForBulkIngest();
   const mix = syntheticRecords({ records: options.records, seed: options.seed });
   const database = await freshDatabase();
   const instrument = options.profile || options.explain ? instrumentQueries() : undefined;
@@ -291,6 +294,7 @@ async function main(argv: string[]): Promise<void> {
         ...machine(),
         postgres: serverVersion,
         database: database.description,
+        v8Flags,
       },
       baseline: { ms: Math.round(baselineMs), recordsPerSecond: rate(baselineMs) },
       pipeline: {
@@ -327,6 +331,7 @@ async function main(argv: string[]): Promise<void> {
       `profile-hub ingest benchmark: ${n(result.records)} records, batches of ${n(result.batchSize)}`,
       `  machine    ${result.machine.cores} cores (${result.machine.cpu}), ${result.machine.memoryGb} GB, node ${result.machine.node}, PostgreSQL ${result.machine.postgres}`,
       `             ${result.machine.database}`,
+      `             V8 flags: ${v8Flags.length > 0 ? v8Flags.join(' ') : 'none (PROFILE_HUB_JIT_TUNING=off)'}, as profile-hub import`,
       `  records    ${n(mix.counts.new)} new (${n(mix.counts.crossSource)} of them for a person the other source has), ` +
         `${n(mix.counts.updates)} updates, ${n(mix.counts.replays)} event replays; ${n(mix.counts.people)} people`,
       `  baseline   ${n(result.baseline.recordsPerSecond)} records/s  (${(baselineMs / 1000).toFixed(2)} s: INSERT … SELECT FROM jsonb_to_recordset into one unindexed table)`,

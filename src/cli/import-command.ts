@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Format, SingleBar } from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { systemContext } from '../common/context';
+import { tuneJitForBulkIngest } from '../common/jit-tuning';
 import { loadConfig } from '../config/config';
 import { hubSettings, loadRules } from '../config/rules-file';
 import { openDatabase } from '../db/database';
@@ -146,6 +147,7 @@ export function formatSummary(summary: ImportSummary): string {
 }
 
 async function runImport(file: string, options: ImportCommandOptions): Promise<void> {
+  tuneJitForBulkIngest();
   const config = loadConfig();
   // The summary is this command's output on stdout; routine start-up logs would only clutter it (and break
   // --json), so unless LOG_LEVEL asks for more, only warnings and errors are logged.
