@@ -6,11 +6,11 @@ import { setFlagsFromString } from 'node:v8';
  *
  * Why: the ingest pipeline runs a few large functions once per batch (deciding identities, writing a slice,
  * survivorship), and V8 deoptimises and recompiles them as new object shapes turn up in the data — `decide` alone
- * was compiled 20 times in a 100,000-record import, 60–250 ms of compiler work each. Those compilations run on V8's
- * helper threads, on the same two cores PostgreSQL needs: the helpers used ~12 s of CPU in a 100,000-record run.
- * With the smaller budget each compilation is cheaper and the optimised code runs no slower: in runs taken in turns
- * the helpers used ~1.5 s less CPU, the main thread ~1.5 s less, and the import was ~6% faster at 100,000 records
- * (bench/README, "30 Nov 2026").
+ * was compiled 20 times in a 100,000-record import, 60–250 ms of compiler work each, ~10 s of compiling in all.
+ * Those compilations run on V8's helper threads, on the same two cores PostgreSQL needs. With the smaller budget
+ * each compilation is cheaper: in runs taken in turns (bench/README, "29 Nov 2026, third session") the helper
+ * threads used ~1.2 s less CPU per 100,000 records and ~0.5 s less per 20,000, the main thread's CPU stayed within
+ * the runs' spread, and the import was ~3% faster.
  *
  * Only bulk ingest sets them; `serve` keeps V8's defaults (its query paths were not measured with them).
  * `PROFILE_HUB_JIT_TUNING=off` leaves V8's defaults, to measure the difference.
