@@ -3,6 +3,7 @@ import { newRowId } from '../../common/row-id';
 import { pgArray } from '../../db/pg-array';
 import type { PersonFeatures } from '../matching/person-features';
 import { autoMergeable, scorePairReaching, type MatchScore, type TermFrequency } from '../matching/scoring';
+import { bestCandidates, type RankedCandidate } from './candidate-ranking';
 import type { IdentityKeys, MatchIdentifier } from './identity-keys';
 import type { IdentitySettings } from './identity-settings';
 import { loadProfileInfos, loadTermFrequency, type ProfileInfo } from './profile-infos';
@@ -319,14 +320,18 @@ export async function resolveIdentities(
     for (const identifier of keysOf.contactPoints)
       for (const p of byIdentifier.get(idKey(identifier)) ?? []) share(p, 10);
     for (const key of keysOf.blockingKeys) for (const p of byBlock.get(key) ?? []) share(p, 1);
-    // Each candidate's creation order read once, not at every comparison of the sort.
-    const soft = new Set(
-      [...shared.entries()]
-        .map(([profile, weight]) => ({ profile, weight, order: order(profile) }))
-        .sort((a, b) => b.weight - a.weight || a.order - b.order || rank(a.profile, b.profile))
-        .slice(0, MAX_SCORED_CANDIDATES)
-        .map(({ profile }) => profile),
-    );
+    // Each candidate's rank read once, not at every comparison; only the best are put in order.
+    const ranked: RankedCandidate[] = [];
+    for (const [profile, weight] of shared) {
+      const info = infos.get(profile);
+      ranked.push({
+        profile,
+        weight,
+        order: info?.order ?? Number.MAX_SAFE_INTEGER,
+        firstRecord: info?.firstRecord ?? '\uffff',
+      });
+    }
+    const soft = new Set(bestCandidates(ranked, MAX_SCORED_CANDIDATES).map((c) => c.profile));
     // An exact email or phone is deterministic unless the rest contradicts it (a family inbox: names or birth
     // dates that disagree) — then the score decides, like for any other candidate.
     const sharesContactPoint = (info: ProfileInfo) =>
