@@ -3,7 +3,7 @@ import { newRowId } from '../../common/row-id';
 import { pgArray } from '../../db/pg-array';
 import type { PersonFeatures } from '../matching/person-features';
 import { autoMergeable, scorePairReaching, type MatchScore, type TermFrequency } from '../matching/scoring';
-import { bestCandidates, type RankedCandidate } from './candidate-ranking';
+import { bestCandidates, compareAge, type ProfileAge, type RankedCandidate } from './candidate-ranking';
 import type { IdentityKeys, MatchIdentifier } from './identity-keys';
 import type { IdentitySettings } from './identity-settings';
 import { loadProfileInfos, loadTermFrequency, type ProfileInfo } from './profile-infos';
@@ -195,14 +195,12 @@ export async function resolveIdentities(
 
   // 2. Decide record by record, so that later records of the batch see the earlier ones' outcome.
   let created = 0;
-  const order = (id: string) => infos.get(id)?.order ?? Number.MAX_SAFE_INTEGER;
-  // Oldest first; profiles of one creation time by their first record (the same in every database), then id.
-  const rank = (a: string, b: string) => {
-    const byOrder = order(a) - order(b);
-    if (byOrder !== 0) return byOrder;
-    const [fa, fb] = [infos.get(a)?.firstRecord ?? '\uffff', infos.get(b)?.firstRecord ?? '\uffff'];
-    return fa < fb ? -1 : fa > fb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  // A profile not loaded (none is, in practice) ranks youngest.
+  const ageOf = (profile: string): ProfileAge => {
+    const info = infos.get(profile);
+    return { profile, order: info?.order ?? Number.MAX_SAFE_INTEGER, firstRecord: info?.firstRecord ?? '\uffff' };
   };
+  const rank = (a: string, b: string) => compareAge(ageOf(a), ageOf(b));
   const groups = new ProfileGroups(rank);
   const createdProfileIds = new Set<string>();
   /** Every profile created by this batch, absorbed or not. */
@@ -322,15 +320,7 @@ export async function resolveIdentities(
     for (const key of keysOf.blockingKeys) for (const p of byBlock.get(key) ?? []) share(p, 1);
     // Each candidate's rank read once, not at every comparison; only the best are put in order.
     const ranked: RankedCandidate[] = [];
-    for (const [profile, weight] of shared) {
-      const info = infos.get(profile);
-      ranked.push({
-        profile,
-        weight,
-        order: info?.order ?? Number.MAX_SAFE_INTEGER,
-        firstRecord: info?.firstRecord ?? '\uffff',
-      });
-    }
+    for (const [profile, weight] of shared) ranked.push({ ...ageOf(profile), weight });
     const soft = new Set(bestCandidates(ranked, MAX_SCORED_CANDIDATES).map((c) => c.profile));
     // An exact email or phone is deterministic unless the rest contradicts it (a family inbox: names or birth
     // dates that disagree) — then the score decides, like for any other candidate.
