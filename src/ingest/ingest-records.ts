@@ -7,7 +7,7 @@ import { StatementChain } from '../db/statement-chain';
 import { applyMerges } from '../identity/merge/apply-merges';
 import { fileMergeCandidates } from '../identity/merge/merge-candidates';
 import { identityKeys, type IdentityKeys } from '../identity/resolution/identity-keys';
-import { DEFAULT_IDENTITY } from '../identity/resolution/identity-settings';
+import { DEFAULT_IDENTITY, type IdentitySettings } from '../identity/resolution/identity-settings';
 import {
   resolveIdentities,
   type DecidedSlice,
@@ -173,28 +173,7 @@ export async function ingestRecords(
   const identity = tx.settings?.identity ?? DEFAULT_IDENTITY;
 
   const fresh = await claimEventIds(tx, accepted);
-  const pending = new Map<string, Pending>();
-  for (const { index, record } of accepted) {
-    if (!fresh.has(index)) {
-      outcomes[index] = { index, status: 'DUPLICATE', ...ids(record), sourceRecordId: null, profileId: null };
-      continue;
-    }
-    const key = recordKey(record.source, record.externalId);
-    const entry = pending.get(key) ?? {
-      key,
-      record,
-      records: [],
-      indexes: [],
-      raw: null,
-      changed: false,
-      touched: false,
-    };
-    entry.record = record;
-    entry.records.push(record);
-    entry.indexes.push(index);
-    entry.raw = batch.records[index];
-    pending.set(key, entry);
-  }
+  const pending = pendingRecords(batch, accepted, fresh, outcomes);
   if (pending.size === 0) return outcomes;
   const entries = [...pending.values()];
 
@@ -209,19 +188,7 @@ export async function ingestRecords(
     tx,
     entries.map((e) => e.record),
   );
-  const keysOf = new Map<string, IdentityKeys | null>();
-  for (const entry of entries) {
-    entry.existing = stored.get(entry.key);
-    const guess = entry.existing ? undefined : guesses.get(entry.key);
-    if (guess && guess.indexes === entry.indexes.join(',')) {
-      Object.assign(entry, { state: guess.state, changed: guess.changed, touched: guess.touched });
-      keysOf.set(entry.key, guess.keys);
-      continue;
-    }
-    const patched = patchRecords(entry.existing, entry.records);
-    Object.assign(entry, patched);
-    keysOf.set(entry.key, keysOfState(patched.state, entry.records, identity.guardrails.blockedValues));
-  }
+  const keysOf = patchEntries(entries, stored, guesses, identity.guardrails.blockedValues);
   // Every key matching will look up, locked in one global order: concurrent writers that could see the same
   // person queue up here, so one person never gets two profiles.
   if (!locksAll) await lockNames(tx, keyNames([...keysOf.values()].map((keys) => ({ keys }))));
@@ -416,6 +383,68 @@ export async function ingestRecords(
     }
   }
   return outcomes;
+}
+
+// The loops over a batch's records live in functions of their own, apart from `ingestRecords`: V8 compiles a
+// loop that runs hot together with the function holding it (on-stack replacement), and `ingestRecords` is large —
+// it was compiled anew about once per batch, at ~100 ms of TurboFan each time.
+
+/** The accepted records not replayed, grouped by source record in batch order; replays get their outcome. */
+function pendingRecords(
+  batch: IngestBatch,
+  accepted: PreparedBatch['accepted'],
+  fresh: Set<number>,
+  outcomes: IngestOutcome[],
+): Map<string, Pending> {
+  const pending = new Map<string, Pending>();
+  for (const { index, record } of accepted) {
+    if (!fresh.has(index)) {
+      outcomes[index] = { index, status: 'DUPLICATE', ...ids(record), sourceRecordId: null, profileId: null };
+      continue;
+    }
+    const key = recordKey(record.source, record.externalId);
+    const entry = pending.get(key) ?? {
+      key,
+      record,
+      records: [],
+      indexes: [],
+      raw: null,
+      changed: false,
+      touched: false,
+    };
+    entry.record = record;
+    entry.records.push(record);
+    entry.indexes.push(index);
+    entry.raw = batch.records[index];
+    pending.set(key, entry);
+  }
+  return pending;
+}
+
+/**
+ * Each record's new state, patched onto its stored one — or the state guessed before the transaction when the
+ * record turned out new — and the matching keys of that state.
+ */
+function patchEntries(
+  entries: Pending[],
+  stored: Map<string, StoredSourceRecord>,
+  guesses: PreparedBatch['guesses'],
+  blockedValues: IdentitySettings['guardrails']['blockedValues'],
+): Map<string, IdentityKeys | null> {
+  const keysOf = new Map<string, IdentityKeys | null>();
+  for (const entry of entries) {
+    entry.existing = stored.get(entry.key);
+    const guess = entry.existing ? undefined : guesses.get(entry.key);
+    if (guess && guess.indexes === entry.indexes.join(',')) {
+      Object.assign(entry, { state: guess.state, changed: guess.changed, touched: guess.touched });
+      keysOf.set(entry.key, guess.keys);
+      continue;
+    }
+    const patched = patchRecords(entry.existing, entry.records);
+    Object.assign(entry, patched);
+    keysOf.set(entry.key, keysOfState(patched.state, entry.records, blockedValues));
+  }
+  return keysOf;
 }
 
 /**
