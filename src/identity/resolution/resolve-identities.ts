@@ -323,15 +323,7 @@ class BatchDecisions {
     }
     // Each candidate's rank read once, not at every comparison; only the best are put in order.
     const ranked: RankedCandidate[] = [];
-    for (const [profile, weight] of shared) {
-      const info = this.infos.get(profile);
-      ranked.push({
-        profile,
-        order: info?.order ?? Number.MAX_SAFE_INTEGER,
-        firstRecord: info?.firstRecord ?? '\uffff',
-        weight,
-      });
-    }
+    for (const [profile, weight] of shared) ranked.push({ ...this.ageOf(profile), weight });
     const soft = new Set<string>();
     for (const candidate of bestCandidates(ranked, MAX_SCORED_CANDIDATES)) soft.add(candidate.profile);
     return soft;
