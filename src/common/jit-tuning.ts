@@ -4,13 +4,12 @@ import { setFlagsFromString } from 'node:v8';
  * V8 flags for a process that runs bulk ingest (`profile-hub import`, and `npm run bench:ingest`, which measures
  * it): TurboFan inlines at most 300 bytes of bytecode into one optimised function instead of 920.
  *
- * Why: the ingest pipeline runs a few large functions once per batch (deciding identities, writing a slice,
- * survivorship), and V8 deoptimises and recompiles them as new object shapes turn up in the data — `decide` alone
- * was compiled 20 times in a 100,000-record import, 60–250 ms of compiler work each, ~10 s of compiling in all.
- * Those compilations run on V8's helper threads, on the same two cores PostgreSQL needs. With the smaller budget
- * each compilation is cheaper: in runs taken in turns (bench/README, "29 Nov 2026, third session") the helper
- * threads used ~1.2 s less CPU per 100,000 records and ~0.5 s less per 20,000, the main thread's CPU stayed within
- * the runs' spread, and the import was ~3% faster.
+ * Why: V8's compilations run on its helper threads, on the same two cores PostgreSQL needs, and the ingest pipeline
+ * kept recompiling a few large once-per-batch functions as new object shapes turned up in the data. With the
+ * smaller budget each compilation is cheaper: in runs taken in turns (bench/README, "29 Nov 2026, third session")
+ * the helper threads used ~1.2 s less CPU per 100,000 records and ~0.5 s less per 20,000, and the import was ~3%
+ * faster. Since those functions were split so that a deoptimisation recompiles one small step ("fourth session",
+ * compiler time at 100,000 records 7.9 → 4.2 s), V8's default budget measures the same; the flag is kept.
  *
  * Only bulk ingest sets them; `serve` keeps V8's defaults (its query paths were not measured with them).
  * `PROFILE_HUB_JIT_TUNING=off` leaves V8's defaults, to measure the difference.

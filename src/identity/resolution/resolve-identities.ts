@@ -307,26 +307,24 @@ class BatchDecisions {
    * amount of work.
    */
   private softCandidates(keysOf: IdentityKeys): Set<string> {
-    const { groups, byIdentifier, byBlock } = this;
     const shared = new Map<string, number>();
-    for (const identifier of keysOf.contactPoints) {
-      for (const profile of byIdentifier.get(idKey(identifier)) ?? []) {
-        const root = groups.find(profile);
-        shared.set(root, (shared.get(root) ?? 0) + 10);
-      }
-    }
-    for (const key of keysOf.blockingKeys) {
-      for (const profile of byBlock.get(key) ?? []) {
-        const root = groups.find(profile);
-        shared.set(root, (shared.get(root) ?? 0) + 1);
-      }
-    }
+    for (const identifier of keysOf.contactPoints) this.share(shared, this.byIdentifier.get(idKey(identifier)), 10);
+    for (const key of keysOf.blockingKeys) this.share(shared, this.byBlock.get(key), 1);
     // Each candidate's rank read once, not at every comparison; only the best are put in order.
     const ranked: RankedCandidate[] = [];
     for (const [profile, weight] of shared) ranked.push({ ...this.ageOf(profile), weight });
     const soft = new Set<string>();
     for (const candidate of bestCandidates(ranked, MAX_SCORED_CANDIDATES)) soft.add(candidate.profile);
     return soft;
+  }
+
+  /** Adds `weight` to what each holder's profile (its group's survivor) shares with the record. */
+  private share(shared: Map<string, number>, holders: string[] | undefined, weight: number): void {
+    if (!holders) return;
+    for (const profile of holders) {
+      const root = this.groups.find(profile);
+      shared.set(root, (shared.get(root) ?? 0) + weight);
+    }
   }
 
   /**

@@ -10,11 +10,17 @@ import {
   goldenRowAttributes,
   type FlatAttributes,
 } from '../golden-attributes';
-import { computeGolden, type FieldLineage, type GoldenValues, type SurvivorshipInput } from './compute-golden';
+import {
+  computeGolden,
+  type FieldLineage,
+  type GoldenValues,
+  type Pin,
+  type SurvivorshipInput,
+} from './compute-golden';
 import { rescoreProfiles } from '../../segments/lead-scoring';
 import { updateMemberships } from '../../segments/membership';
 import { loadPins, syncConflicts } from './conflicts';
-import { DEFAULT_SURVIVORSHIP, slotOf } from './survivorship-rules';
+import { DEFAULT_SURVIVORSHIP, slotOf, type SurvivorshipSettings } from './survivorship-rules';
 
 export interface GoldenChange {
   profileId: string;
@@ -200,8 +206,8 @@ function groupByProfile(records: (SurvivorshipInput & { profileId: string })[]):
 function recomputeGolden(
   golden: GoldenRow[],
   byProfile: Map<string, SurvivorshipInput[]>,
-  settings: ReturnType<typeof survivorship>,
-  pins: Awaited<ReturnType<typeof loadPins>>,
+  settings: SurvivorshipSettings,
+  pins: Map<string, Pin[]>,
 ): {
   changes: GoldenChange[];
   updates: Record<string, unknown>[];
