@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Client } from 'pg';
-import { cpuBetween, serverCpu } from '../../bench/process-cpu';
+import { Worker } from 'node:worker_threads';
+import { cpuBetween, serverCpu, threadCpuMs } from '../../bench/process-cpu';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 describe("bench: the PostgreSQL server's CPU (real PostgreSQL on this machine)", () => {
@@ -26,5 +27,38 @@ describe("bench: the PostgreSQL server's CPU (real PostgreSQL on this machine)",
     expect(spent).not.toBeNull();
     // Summing 4 million numbers takes a backend well over 0.1 s of CPU; it is counted only through the postmaster.
     expect(spent!).toBeGreaterThan(0.1);
+  });
+});
+
+describe("bench: the main thread's CPU apart from the process's", () => {
+  const spin = (ms: number) => {
+    const until = Date.now() + ms;
+    let x = 0;
+    while (Date.now() < until) x += Math.sqrt(x + 1);
+    return x;
+  };
+
+  it('counts work on the calling thread', () => {
+    const before = threadCpuMs();
+    spin(300);
+    // 300 ms of busy loop is 30 clock ticks of this thread; allow for a machine that preempts it now and then.
+    expect(threadCpuMs() - before).toBeGreaterThanOrEqual(150);
+  });
+
+  it('leaves out what another thread of the process burns', async () => {
+    const process0 = process.cpuUsage();
+    const before = threadCpuMs();
+    const worker = new Worker(
+      `const until = Date.now() + 400; let x = 0; while (Date.now() < until) x += Math.sqrt(x + 1);
+       require('node:worker_threads').parentPort.postMessage(x);`,
+      { eval: true },
+    );
+    await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
+    await worker.terminate();
+    const used = process.cpuUsage(process0);
+    const processMs = (used.user + used.system) / 1000;
+    // The process spent the worker's ~400 ms; the main thread, waiting, only the worker's start-up.
+    expect(processMs).toBeGreaterThanOrEqual(250);
+    expect(threadCpuMs() - before).toBeLessThan(processMs - 150);
   });
 });
