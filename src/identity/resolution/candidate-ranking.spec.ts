@@ -1,8 +1,17 @@
 import fc from 'fast-check';
-import { bestCandidates, compareCandidates, type RankedCandidate } from './candidate-ranking';
+import { AgeRanks, bestSharing, compareAge, type ProfileAge } from './candidate-ranking';
+
+/** The order `bestSharing` must give, as a full sort: most-sharing first, then the older profile. */
+interface Candidate extends ProfileAge {
+  weight: number;
+  /** Not among the loaded or created profiles: ranks as the youngest (`ageOf` in resolve-identities). */
+  unranked: boolean;
+}
+const UNRANKED_AGE = { order: Number.MAX_SAFE_INTEGER, firstRecord: '\uffff' };
+const reference = (a: Candidate, b: Candidate) => b.weight - a.weight || compareAge(a, b);
 
 // Few distinct weights, orders and first records, so that ties down to the id are common, as they are for
-// profiles one batch created.
+// profiles one batch created; some profiles without a rank.
 const candidates = fc
   .uniqueArray(
     fc.integer({ min: 0, max: 4095 }).map((n) => n.toString(16).padStart(3, '0')),
@@ -11,39 +20,80 @@ const candidates = fc
   .chain((ids) =>
     fc.tuple(
       ...ids.map((profile) =>
-        fc.record({
-          profile: fc.constant(profile),
-          weight: fc.integer({ min: 0, max: 3 }).map((w) => (w === 3 ? 10 : w + 1)),
-          order: fc.constantFrom(1_700_000_000_000.5, 1_700_000_000_001, Number.MAX_SAFE_INTEGER - 999_000),
-          firstRecord: fc.constantFrom('crm\u00000031', 'crm\u00000032', 'ma\u00000001', '\uffff'),
-        }),
+        fc
+          .record({
+            profile: fc.constant(profile),
+            weight: fc.integer({ min: 0, max: 3 }).map((w) => (w === 3 ? 10 : w + 1)),
+            order: fc.constantFrom(1_700_000_000_000.5, 1_700_000_000_001, Number.MAX_SAFE_INTEGER - 999_000),
+            firstRecord: fc.constantFrom('crm\u00000031', 'crm\u00000032', 'ma\u00000001', '\uffff'),
+            unranked: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
+          })
+          .map((c): Candidate => (c.unranked ? { ...c, ...UNRANKED_AGE } : c)),
       ),
     ),
   );
 
-describe('bestCandidates', () => {
-  it('gives the first `limit` of a full sort, in that order, for any candidates and limit', () => {
+const best = (list: Candidate[], limit: number) =>
+  bestSharing(new Map(list.map((c) => [c.profile, c.weight])), new AgeRanks(list.filter((c) => !c.unranked)), limit);
+
+describe('bestSharing', () => {
+  it('gives the first `limit` of a full sort by weight and age, in that order, for any candidates and limit', () => {
     fc.assert(
-      fc.property(candidates, fc.integer({ min: 1, max: 40 }), (list: RankedCandidate[], limit) => {
+      fc.property(candidates, fc.integer({ min: 1, max: 40 }), (list: Candidate[], limit) => {
         const expected = [...list]
-          .sort(compareCandidates)
+          .sort(reference)
           .slice(0, limit)
           .map((c) => c.profile);
-        expect(bestCandidates([...list], limit).map((c) => c.profile)).toEqual(expected);
+        expect(best(list, limit)).toEqual(expected);
       }),
       { numRuns: 300 },
     );
   });
 
-  it('ranks by shared weight, then the older profile, then the first record, then the id', () => {
-    const c = (profile: string, weight: number, order: number, firstRecord: string): RankedCandidate => ({
+  it('ranks by shared weight, then the older profile, then the first record, then the id; unknown ones last', () => {
+    const c = (profile: string, weight: number, order: number, firstRecord: string): Candidate => ({
       profile,
       weight,
       order,
       firstRecord,
+      unranked: false,
     });
-    const list = [c('e', 1, 5, 'a'), c('d', 1, 5, 'b'), c('c', 1, 5, 'b'), c('b', 1, 4, 'z'), c('a', 10, 9, 'z')];
-    expect(bestCandidates([...list], 3).map((x) => x.profile)).toEqual(['a', 'b', 'e']);
-    expect(bestCandidates([...list], 25).map((x) => x.profile)).toEqual(['a', 'b', 'e', 'c', 'd']);
+    const unknown = (profile: string, weight: number): Candidate => ({
+      profile,
+      weight,
+      ...UNRANKED_AGE,
+      unranked: true,
+    });
+    const list = [
+      unknown('g', 1),
+      c('e', 1, 5, 'a'),
+      unknown('f', 1),
+      c('d', 1, 5, 'b'),
+      c('c', 1, 5, 'b'),
+      c('b', 1, 4, 'z'),
+      c('a', 10, 9, 'z'),
+    ];
+    expect(best(list, 3)).toEqual(['a', 'b', 'e']);
+    expect(best(list, 25)).toEqual(['a', 'b', 'e', 'c', 'd', 'f', 'g']);
+  });
+
+  it('ranks a profile added as the youngest after every one ranked before it', () => {
+    const ranks = new AgeRanks([
+      { profile: 'old', order: 1, firstRecord: 'a' },
+      { profile: 'older', order: 0, firstRecord: 'a' },
+    ]);
+    ranks.addYoungest('new');
+    expect(
+      bestSharing(
+        new Map([
+          ['new', 1],
+          ['old', 1],
+          ['older', 1],
+          ['zz-unknown', 1],
+        ]),
+        ranks,
+        4,
+      ),
+    ).toEqual(['older', 'old', 'new', 'zz-unknown']);
   });
 });

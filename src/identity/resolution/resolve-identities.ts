@@ -3,7 +3,7 @@ import { newRowId } from '../../common/row-id';
 import { pgArray } from '../../db/pg-array';
 import type { PersonFeatures } from '../matching/person-features';
 import { autoMergeable, scorePairReaching, type MatchScore, type TermFrequency } from '../matching/scoring';
-import { bestCandidates, compareAge, type ProfileAge, type RankedCandidate } from './candidate-ranking';
+import { AgeRanks, bestSharing, compareAge, type ProfileAge } from './candidate-ranking';
 import type { IdentityKeys, MatchIdentifier } from './identity-keys';
 import type { IdentitySettings } from './identity-settings';
 import { loadProfileInfos, loadTermFrequency, type ProfileInfo } from './profile-infos';
@@ -164,6 +164,8 @@ class BatchDecisions {
   private readonly guardrails: IdentitySettings['guardrails'];
   private readonly matching: IdentitySettings['matching'];
   private readonly pairs: string[][];
+  /** Every loaded profile's and every created one's place in `compareAge`'s order, for ranking candidates. */
+  private readonly ages: AgeRanks;
   private created = 0;
 
   constructor(
@@ -178,6 +180,9 @@ class BatchDecisions {
     this.guardrails = settings.guardrails;
     this.matching = settings.matching;
     this.groups = new ProfileGroups((a, b) => this.rank(a, b));
+    const ages: ProfileAge[] = [];
+    for (const info of infos.values()) ages.push(this.ageOf(info.id));
+    this.ages = new AgeRanks(ages);
     this.pairs = [...blockedPairs].map((pair) => pair.split('|'));
   }
 
@@ -206,6 +211,8 @@ class BatchDecisions {
     const id = newRowId();
     this.createdProfileIds.add(id);
     this.createdInBatch.add(id);
+    // Younger than every loaded profile (their order is a creation time) and every one created before it.
+    this.ages.addYoungest(id);
     this.infos.set(id, {
       id,
       order: Number.MAX_SAFE_INTEGER - 1_000_000 + this.created++,
@@ -310,12 +317,7 @@ class BatchDecisions {
     const shared = new Map<string, number>();
     for (const identifier of keysOf.contactPoints) this.share(shared, this.byIdentifier.get(idKey(identifier)), 10);
     for (const key of keysOf.blockingKeys) this.share(shared, this.byBlock.get(key), 1);
-    // Each candidate's rank read once, not at every comparison; only the best are put in order.
-    const ranked: RankedCandidate[] = [];
-    for (const [profile, weight] of shared) ranked.push({ ...this.ageOf(profile), weight });
-    const soft = new Set<string>();
-    for (const candidate of bestCandidates(ranked, MAX_SCORED_CANDIDATES)) soft.add(candidate.profile);
-    return soft;
+    return new Set(bestSharing(shared, this.ages, MAX_SCORED_CANDIDATES));
   }
 
   /** Adds `weight` to what each holder's profile (its group's survivor) shares with the record. */
@@ -478,17 +480,10 @@ class BatchDecisions {
     info.features = mergedFeatures(keysOf.features, info.features);
     for (const c of keysOf.contactPoints) {
       (c.type === 'email' ? info.emails : info.phones).add(c.value);
-      const list = this.byIdentifier.get(idKey(c)) ?? [];
-      if (!list.includes(profileId)) this.byIdentifier.set(idKey(c), [...list, profileId]);
+      hold(this.byIdentifier, idKey(c), profileId);
     }
-    for (const d of keysOf.declared) {
-      const list = this.byIdentifier.get(idKey(d)) ?? [];
-      if (!list.includes(profileId)) this.byIdentifier.set(idKey(d), [...list, profileId]);
-    }
-    for (const key of keysOf.blockingKeys) {
-      const list = this.byBlock.get(key) ?? [];
-      if (!list.includes(profileId)) this.byBlock.set(key, [...list, profileId]);
-    }
+    for (const d of keysOf.declared) hold(this.byIdentifier, idKey(d), profileId);
+    for (const key of keysOf.blockingKeys) hold(this.byBlock, key, profileId);
     for (const target of [
       ref(request.source, request.externalId),
       ...request.links.map((l) => ref(l.source, l.externalId)),
@@ -496,6 +491,16 @@ class BatchDecisions {
       if (!this.byRecord.has(target)) this.byRecord.set(target, profileId);
     }
   }
+}
+
+/**
+ * Adds `profile` to the holders of `key`, in place: each list is the batch's own (one per look-up row, or made
+ * here), so it was copied for nothing at every record — up to a hundred ids for a record in a broad block.
+ */
+function hold(holders: Map<string, string[]>, key: string, profile: string): void {
+  const list = holders.get(key);
+  if (!list) holders.set(key, [profile]);
+  else if (!list.includes(profile)) list.push(profile);
 }
 
 function plan(
