@@ -19,8 +19,15 @@ export interface AppendedChangeEvent extends NewChangeEvent {
   occurredAt: string;
 }
 
-const INSERT_CHANGE_EVENTS = `INSERT INTO change_event (id, type, profile_id, segment_key, origin_source, payload)
-     SELECT e.id, e.type, e.profile_id, e.segment_key, e.origin_source, e.payload
+/**
+ * The transaction's feed id (`hub_current_txid()`, the column's default) is read once per statement, as an
+ * uncorrelated sub-select: as the default it ran once per row, and the function — SQL with a sub-query, which
+ * PostgreSQL cannot inline — cost ~8 µs each time (change-event inserts 357 → 219 ms in a 20,000-record import,
+ * `pg_stat_statements`). Every row of a transaction gets the same value either way. The bulk writers of events
+ * (here and `segments/membership.ts`) do the same.
+ */
+const INSERT_CHANGE_EVENTS = `INSERT INTO change_event (id, type, profile_id, segment_key, origin_source, payload, txid)
+     SELECT e.id, e.type, e.profile_id, e.segment_key, e.origin_source, e.payload, (SELECT hub_current_txid())
        FROM jsonb_to_recordset($1::jsonb)
             AS e(id uuid, type text, profile_id uuid, segment_key text, origin_source text, payload jsonb, ord int)
       ORDER BY e.ord

@@ -79,10 +79,11 @@ export async function reconcileSegment(
           AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.id = m.profile_id)
        RETURNING profile_id),
      events AS (
-       INSERT INTO change_event (type, profile_id, segment_key, payload)
+       INSERT INTO change_event (type, profile_id, segment_key, payload, txid)
        SELECT e.type, e.profile_id, $2::text,
               jsonb_build_object('profileId', e.profile_id, 'segmentKey', $2::text, 'segmentVersion', $3::int,
-                                 'change', e.change)
+                                 'change', e.change),
+              (SELECT hub_current_txid())
          FROM (SELECT 'segment.entered' AS type, profile_id, 'ENTERED' AS change FROM entered
                UNION ALL
                SELECT 'segment.exited', profile_id, 'EXITED' FROM exited
@@ -123,10 +124,11 @@ export async function exitMemberships(
         WHERE s.id = m.segment_id AND ${bySegment ? 'm.segment_id = $1::uuid' : 'm.profile_id = ANY($1::uuid[])'}
        RETURNING m.profile_id, s.key, s.version),
      events AS (
-       INSERT INTO change_event (type, profile_id, segment_key, payload)
+       INSERT INTO change_event (type, profile_id, segment_key, payload, txid)
        SELECT 'segment.exited', g.profile_id, g.key,
               jsonb_build_object('profileId', g.profile_id, 'segmentKey', g.key, 'segmentVersion', g.version,
-                                 'change', 'EXITED')
+                                 'change', 'EXITED'),
+              (SELECT hub_current_txid())
          FROM gone g ORDER BY g.profile_id, g.key
        RETURNING 1)
      SELECT count(*)::int AS exited FROM gone`,

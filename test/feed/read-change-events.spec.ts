@@ -1,4 +1,8 @@
 import type { DataSource } from 'typeorm';
+import { inTransaction, systemContext } from '../../src/common/context';
+import { appendChangeEvents } from '../../src/feed/change-events';
+import { ChangeNotifier, createHubPubSub } from '../../src/feed/change-notifier';
+import { createLogger } from '../../src/logging/logger';
 import { currentFeedCursor, decodeFeedCursor, readChangeEvents } from '../../src/feed/read-change-events';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -66,6 +70,30 @@ describe('readChangeEvents (the outbox reader)', () => {
     const position = decodeFeedCursor(after.cursor);
     const previous = decodeFeedCursor(onlyB.cursor!);
     expect(position.txid > previous.txid || position.position >= previous.position).toBe(true);
+  });
+
+  it("stamps every appended event with its transaction's feed id, the restore offset included", async () => {
+    const ds = db.dataSource;
+    const ctx = systemContext(ds, createLogger('silent'), new ChangeNotifier(createHubPubSub()));
+    const stamp = (offset: number) =>
+      inTransaction(ctx, async (tx) => {
+        // As after a restore onto another server (`profile-hub restore`); rolled back below with the events.
+        await tx.manager.query(`UPDATE feed_txid_offset SET txid_offset = $1`, [offset]);
+        const events = await appendChangeEvents(
+          tx,
+          [1, 2, 3].map((n) => ({ type: 'test.stamped', payload: { n } })),
+        );
+        const [{ txid: own }] = await tx.manager.query(`SELECT pg_current_xact_id()::text AS txid`);
+        const rows: { txid: string }[] = await tx.manager.query(
+          `SELECT txid::text FROM change_event WHERE id = ANY($1::uuid[])`,
+          [events.map((e) => e.id)],
+        );
+        throw Object.assign(new Error('roll back'), { rows, own: BigInt(own) });
+      }).catch((error: { rows: { txid: string }[]; own: bigint }) => error);
+    const plain = await stamp(0);
+    const restored = await stamp(1_000_000_000);
+    expect(plain.rows.map((r) => BigInt(r.txid))).toEqual([plain.own, plain.own, plain.own]);
+    expect(restored.rows.map((r) => BigInt(r.txid))).toEqual(Array(3).fill(restored.own + 1_000_000_000n));
   });
 
   it('refuses a cursor it did not make with a coded error', async () => {
