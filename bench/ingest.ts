@@ -345,12 +345,13 @@ async function main(argv: string[]): Promise<void> {
               (SELECT count(*)::int FROM change_event) AS "changeEvents"`,
     );
     const rate = (ms: number) => Math.round(mix.records.length / (ms / 1000));
+    const host = machine();
     const result = {
       records: mix.records.length,
       batchSize: options.batchSize,
       mix: mix.counts,
       machine: {
-        ...machine(),
+        ...host,
         postgres: serverVersion,
         database: database.description,
         v8Flags,
@@ -367,7 +368,7 @@ async function main(argv: string[]): Promise<void> {
         rejections: Object.fromEntries(run.rejections),
         ...profiles,
       },
-      cpuPerRecord: cpuPerRecord(run, serverCpuS, mix.records.length, machine().cores),
+      cpuPerRecord: cpuPerRecord(run, serverCpuS, mix.records.length, host.cores),
       ratio: Number((baselineMs / run.ms).toFixed(3)),
       target: { recordsPerSecond: TARGET_RECORDS_PER_SECOND, met: rate(run.ms) >= TARGET_RECORDS_PER_SECOND },
       ...(instrument

@@ -46,10 +46,10 @@ const RANK_SPAN = 2 ** 32;
 /**
  * The `limit` profiles that share the most with a record, best first: what sorting them by weight, then by
  * `compareAge` (a profile without a rank, not loaded, as the youngest: then by id), and keeping the first `limit`
- * gives — without sorting them all or making an object per
- * candidate: a record in a broad block shares keys with up to a hundred profiles, and the ranking made two
- * objects per candidate and looked both up at every comparison (~4.6 s of the main thread's ~36 s in a CPU
- * profile of a 100,000-record import, allocation included).
+ * gives — without sorting them all or making an object per candidate. A record in a broad block shares keys with
+ * up to a hundred profiles; the ranking made two objects per candidate and looked both profiles up at every
+ * comparison, and the step that gathers and ranks candidates (`softCandidates`) took ~4.6 s of the main thread's
+ * ~36 s in a CPU profile of a 100,000-record import.
  */
 export function bestSharing(shared: Map<string, number>, ranks: AgeRanks, limit: number): string[] {
   const keys: number[] = [];
