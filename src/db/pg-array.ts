@@ -7,10 +7,16 @@
  */
 export function pgArray(values: readonly (string | number | bigint | boolean | null | undefined)[]): string {
   if (values.length === 0) return '{}';
-  if (!values.some((value) => value === null || value === undefined)) {
-    // One scan of the joined values (not of the literal, whose separators are quotes): most batches hold no
-    // quote or backslash at all, and then the literal is one more join.
-    if (!/["\\]/.test(values.join(','))) return `{"${values.join('","')}"}`;
-  }
+  // Most batches hold no null, quote or backslash at all; then the literal is one join. Each element is looked at
+  // alone: testing a first join of them all made a string as long as the literal for nothing (~130 MB of a
+  // 100,000-record import's allocations).
+  if (values.every(plain)) return `{"${values.join('","')}"}`;
   return `{${values.map((value) => (value === null || value === undefined ? 'NULL' : `"${String(value).replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
+}
+
+const SPECIAL = /["\\]/;
+
+/** Needs neither NULL nor escaping inside a quoted element. */
+function plain(value: string | number | bigint | boolean | null | undefined): boolean {
+  return value !== null && value !== undefined && (typeof value !== 'string' || !SPECIAL.test(value));
 }
