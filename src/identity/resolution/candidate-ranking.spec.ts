@@ -36,7 +36,7 @@ const candidates = fc
 const best = (list: Candidate[], limit: number) =>
   bestSharing(new Map(list.map((c) => [c.profile, c.weight])), new AgeRanks(list.filter((c) => !c.unranked)), limit);
 
-describe('bestSharing', () => {
+describe('bestSharing and AgeRanks', () => {
   it('gives the first `limit` of a full sort by weight and age, in that order, for any candidates and limit', () => {
     fc.assert(
       fc.property(candidates, fc.integer({ min: 1, max: 40 }), (list: Candidate[], limit) => {
@@ -45,6 +45,9 @@ describe('bestSharing', () => {
           .slice(0, limit)
           .map((c) => c.profile);
         expect(best(list, limit)).toEqual(expected);
+        const ranks = new AgeRanks(list.filter((c) => !c.unranked));
+        const byAge = (order: (a: Candidate, b: Candidate) => number) => [...list].sort(order).map((c) => c.profile);
+        expect(byAge((a, b) => ranks.compare(a.profile, b.profile))).toEqual(byAge(compareAge));
       }),
       { numRuns: 300 },
     );
@@ -95,5 +98,7 @@ describe('bestSharing', () => {
         4,
       ),
     ).toEqual(['older', 'old', 'new', 'zz-unknown']);
+    const byAge = ['zz-unknown', 'new', 'b-unknown', 'old', 'older'].sort((a, b) => ranks.compare(a, b));
+    expect(byAge).toEqual(['older', 'old', 'new', 'b-unknown', 'zz-unknown']);
   });
 });

@@ -38,6 +38,16 @@ export class AgeRanks {
   of(profile: string): number | undefined {
     return this.ranks.get(profile);
   }
+
+  /** `compareAge` by rank: older first; a profile without a rank (not loaded) as the youngest, then by id. */
+  compare(a: string, b: string): number {
+    const ra = this.ranks.get(a);
+    const rb = this.ranks.get(b);
+    if (ra !== undefined && rb !== undefined) return ra - rb;
+    if (ra !== undefined) return -1;
+    if (rb !== undefined) return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
 }
 
 /** Ranks stay below this; weights are multiplied by it, so that one number orders by weight, then by age. */

@@ -3,7 +3,7 @@ import { newRowId } from '../../common/row-id';
 import { pgArray } from '../../db/pg-array';
 import type { PersonFeatures } from '../matching/person-features';
 import { autoMergeable, scorePairReaching, type MatchScore, type TermFrequency } from '../matching/scoring';
-import { AgeRanks, bestSharing, compareAge, type ProfileAge } from './candidate-ranking';
+import { AgeRanks, bestSharing, type ProfileAge } from './candidate-ranking';
 import type { IdentityKeys, MatchIdentifier } from './identity-keys';
 import type { IdentitySettings } from './identity-settings';
 import { loadProfileInfos, loadTermFrequency, type ProfileInfo } from './profile-infos';
@@ -179,21 +179,17 @@ class BatchDecisions {
   ) {
     this.guardrails = settings.guardrails;
     this.matching = settings.matching;
-    this.groups = new ProfileGroups((a, b) => this.rank(a, b));
     const ages: ProfileAge[] = [];
-    for (const info of infos.values()) ages.push(this.ageOf(info.id));
+    for (const info of infos.values())
+      ages.push({ profile: info.id, order: info.order, firstRecord: info.firstRecord });
     this.ages = new AgeRanks(ages);
+    this.groups = new ProfileGroups((a, b) => this.rank(a, b));
     this.pairs = [...blockedPairs].map((pair) => pair.split('|'));
   }
 
-  /** A profile not loaded (none is, in practice) ranks youngest. */
-  private ageOf(profile: string): ProfileAge {
-    const info = this.infos.get(profile);
-    return { profile, order: info?.order ?? Number.MAX_SAFE_INTEGER, firstRecord: info?.firstRecord ?? '\uffff' };
-  }
-
+  /** Older first (`compareAge`); a profile not loaded (none is, in practice) ranks youngest. */
   private rank(a: string, b: string): number {
-    return compareAge(this.ageOf(a), this.ageOf(b));
+    return this.ages.compare(a, b);
   }
 
   private blocked(a: string, b: string): boolean {
