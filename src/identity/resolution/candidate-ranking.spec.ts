@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { AgeRanks, bestSharing, compareAge, type ProfileAge } from './candidate-ranking';
+import { AgeRanks, bestSharing, compareAge, type ProfileAge, type ProfileNode } from './candidate-ranking';
 
 /** The order `bestSharing` must give, as a full sort: most-sharing first, then the older profile. */
 interface Candidate extends ProfileAge {
@@ -33,8 +33,23 @@ const candidates = fc
     ),
   );
 
+/** `bestSharing` as the batch calls it: the candidates' nodes, each holding its weight. */
+function shared(ranks: AgeRanks, weights: [string, number][]): ProfileNode[] {
+  return weights.map(([profile, weight]) => {
+    const node = ranks.node(profile);
+    node.weight = weight;
+    return node;
+  });
+}
+
 const best = (list: Candidate[], limit: number) =>
-  bestSharing(new Map(list.map((c) => [c.profile, c.weight])), new AgeRanks(list.filter((c) => !c.unranked)), limit);
+  bestSharing(
+    shared(
+      new AgeRanks(list.filter((c) => !c.unranked)),
+      list.map((c) => [c.profile, c.weight]),
+    ),
+    limit,
+  );
 
 describe('bestSharing and AgeRanks', () => {
   it('gives the first `limit` of a full sort by weight and age, in that order, for any candidates and limit', () => {
@@ -88,13 +103,12 @@ describe('bestSharing and AgeRanks', () => {
     ranks.addYoungest('new');
     expect(
       bestSharing(
-        new Map([
+        shared(ranks, [
           ['new', 1],
           ['old', 1],
           ['older', 1],
           ['zz-unknown', 1],
         ]),
-        ranks,
         4,
       ),
     ).toEqual(['older', 'old', 'new', 'zz-unknown']);

@@ -18,35 +18,77 @@ export function compareAge(a: ProfileAge, b: ProfileAge): number {
   return a.profile < b.profile ? -1 : a.profile > b.profile ? 1 : 0;
 }
 
+/** `ProfileNode.rank` of a profile that is not loaded (none is, in practice): it ranks as the youngest. */
+export const NO_RANK = -1;
+
 /**
- * Each profile's place in `compareAge`'s order, 0 the oldest, read once: ranking a record's candidates then
+ * One profile while a batch is decided: its place in `compareAge`'s order, its group (the batch's merges), and
+ * what the record being decided shares with it. The batch's look-ups hold these objects, not ids, so gathering a
+ * record's candidates follows references and adds numbers: no map is read per profile met. A record in a broad
+ * block meets up to a hundred profiles per key; with ids, each meeting looked the profile up in three maps (its
+ * group, the weights, its rank), and those look-ups took ~2.4 s of the main thread's ~38 s in a CPU profile of a
+ * 100,000-record import.
+ */
+export class ProfileNode {
+  /** The profile it was merged into in this batch; null while it is its group's survivor. */
+  parent: ProfileNode | null = null;
+  /** What the record of gathering `mark` shares with the profile; stale when `mark` is an earlier one's. */
+  weight = 0;
+  mark = 0;
+
+  constructor(
+    readonly id: string,
+    /** Place in the age order, 0 the oldest; NO_RANK for a profile not loaded. */
+    readonly rank: number,
+  ) {}
+}
+
+/** `compareAge` by rank: older first; a profile without a rank (not loaded) as the youngest, then by id. */
+export function compareNodes(a: ProfileNode, b: ProfileNode): number {
+  if (a.rank !== NO_RANK && b.rank !== NO_RANK) return a.rank - b.rank;
+  if (a.rank !== NO_RANK) return -1;
+  if (b.rank !== NO_RANK) return 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * The batch's profiles as `ProfileNode`s, ranked once in `compareAge`'s order: ranking a record's candidates then
  * compares numbers instead of looking both profiles up at every comparison.
  */
 export class AgeRanks {
-  private readonly ranks = new Map<string, number>();
+  private readonly nodes = new Map<string, ProfileNode>();
+  private ranked = 0;
 
   constructor(ages: ProfileAge[]) {
     const sorted = [...ages].sort(compareAge);
-    for (let i = 0; i < sorted.length; i++) this.ranks.set(sorted[i].profile, i);
+    for (const age of sorted) this.nodes.set(age.profile, new ProfileNode(age.profile, this.ranked++));
   }
 
   /** Ranks a profile younger than every profile ranked so far (one the batch just created). */
-  addYoungest(profile: string): void {
-    this.ranks.set(profile, this.ranks.size);
+  addYoungest(profile: string): ProfileNode {
+    const node = new ProfileNode(profile, this.ranked++);
+    this.nodes.set(profile, node);
+    return node;
   }
 
-  of(profile: string): number | undefined {
-    return this.ranks.get(profile);
+  /** The profile's node, if it is ranked or was met before. */
+  get(profile: string): ProfileNode | undefined {
+    return this.nodes.get(profile);
   }
 
-  /** `compareAge` by rank: older first; a profile without a rank (not loaded) as the youngest, then by id. */
+  /** The profile's node; one without a rank the first time a profile that is not loaded is met. */
+  node(profile: string): ProfileNode {
+    let node = this.nodes.get(profile);
+    if (!node) this.nodes.set(profile, (node = new ProfileNode(profile, NO_RANK)));
+    return node;
+  }
+
+  /** `compareAge` by rank (`compareNodes`) of two profiles by id. */
   compare(a: string, b: string): number {
-    const ra = this.ranks.get(a);
-    const rb = this.ranks.get(b);
-    if (ra !== undefined && rb !== undefined) return ra - rb;
-    if (ra !== undefined) return -1;
-    if (rb !== undefined) return 1;
-    return a < b ? -1 : a > b ? 1 : 0;
+    return compareNodes(
+      this.nodes.get(a) ?? new ProfileNode(a, NO_RANK),
+      this.nodes.get(b) ?? new ProfileNode(b, NO_RANK),
+    );
   }
 }
 
@@ -54,19 +96,18 @@ export class AgeRanks {
 const RANK_SPAN = 2 ** 32;
 
 /**
- * The `limit` profiles that share the most with a record, best first: what sorting them by weight, then by
- * `compareAge` (a profile without a rank, not loaded, as the youngest: then by id), and keeping the first `limit`
- * gives — without sorting them all or making an object per candidate. A record in a broad block shares keys with
- * up to a hundred profiles; the ranking made two objects per candidate and looked both profiles up at every
- * comparison, and the step that gathers and ranks candidates (`softCandidates`) took ~4.6 s of the main thread's
- * ~36 s in a CPU profile of a 100,000-record import.
+ * The `limit` profiles that share the most with a record (each node's `weight`), best first: what sorting them by
+ * weight, then by `compareAge` (a profile without a rank, not loaded, as the youngest: then by id), and keeping the
+ * first `limit` gives — without sorting them all or making an object per candidate. Each candidate's place is one
+ * number (weight, then rank); a sorted list of at most `limit` grows by binary insertion.
  */
-export function bestSharing(shared: Map<string, number>, ranks: AgeRanks, limit: number): string[] {
+export function bestSharing(shared: readonly ProfileNode[], limit: number): string[] {
   const keys: number[] = [];
   const profiles: string[] = [];
-  for (const [profile, weight] of shared) {
+  for (const node of shared) {
     // Higher is better: more weight, then a smaller rank; no rank is worst (RANK_SPAN - 1 - rank would be 0).
-    const key = weight * RANK_SPAN + (RANK_SPAN - 1 - (ranks.of(profile) ?? RANK_SPAN - 1));
+    const key = node.weight * RANK_SPAN + (node.rank === NO_RANK ? 0 : RANK_SPAN - 1 - node.rank);
+    const profile = node.id;
     const length = keys.length;
     if (length === limit && !ahead(key, profile, keys[length - 1], profiles[length - 1])) continue;
     let low = 0;

@@ -3,7 +3,7 @@ import { newRowId } from '../../common/row-id';
 import { pgArray } from '../../db/pg-array';
 import type { PersonFeatures } from '../matching/person-features';
 import { autoMergeable, scorePairReaching, type MatchScore, type TermFrequency } from '../matching/scoring';
-import { AgeRanks, bestSharing, type ProfileAge } from './candidate-ranking';
+import { AgeRanks, bestSharing, compareNodes, type ProfileAge, type ProfileNode } from './candidate-ranking';
 import type { IdentityKeys, MatchIdentifier } from './identity-keys';
 import type { IdentitySettings } from './identity-settings';
 import { loadProfileInfos, loadTermFrequency, type ProfileInfo } from './profile-infos';
@@ -110,22 +110,28 @@ const MAX_SCORED_CANDIDATES = 25;
 const ref = (source: string, externalId: string) => `${source}\u0000${externalId}`;
 const idKey = (i: MatchIdentifier) => `${i.type}\u0000${i.value}`;
 
-/** Union-find over profile ids: the oldest profile of a group survives, so golden ids stay stable. */
+/**
+ * Union-find over the batch's profiles (`ProfileNode.parent`): the oldest profile of a group survives, so golden
+ * ids stay stable.
+ */
 class ProfileGroups {
-  private parent = new Map<string, string>();
-  /** `rank(a, b) < 0` when `a` is the older profile (its survivor). */
-  constructor(private readonly rank: (a: string, b: string) => number) {}
-  find(id: string): string {
-    let root = id;
-    while (this.parent.has(root)) root = this.parent.get(root)!;
-    if (root !== id) this.parent.set(id, root);
+  constructor(private readonly ages: AgeRanks) {}
+  /** The survivor of the node's group. */
+  root(node: ProfileNode): ProfileNode {
+    let root = node;
+    while (root.parent) root = root.parent;
+    if (node.parent && node.parent !== root) node.parent = root;
     return root;
   }
+  find(id: string): string {
+    const node = this.ages.get(id);
+    return node ? this.root(node).id : id;
+  }
   union(ids: string[]): string {
-    const roots = [...new Set(ids.map((id) => this.find(id)))];
-    const survivor = roots.reduce((a, b) => (this.rank(a, b) <= 0 ? a : b));
-    for (const root of roots) if (root !== survivor) this.parent.set(root, survivor);
-    return survivor;
+    const roots = [...new Set(ids.map((id) => this.root(this.ages.node(id))))];
+    const survivor = roots.reduce((a, b) => (compareNodes(a, b) <= 0 ? a : b));
+    for (const root of roots) if (root !== survivor) root.parent = survivor;
+    return survivor.id;
   }
 }
 
@@ -166,13 +172,20 @@ class BatchDecisions {
   private readonly pairs: string[][];
   /** Every loaded profile's and every created one's place in `compareAge`'s order, for ranking candidates. */
   private readonly ages: AgeRanks;
+  /** The profiles holding each identifier and each blocking key: the look-ups' and the batch's own records'. */
+  private readonly byIdentifier: Map<string, ProfileNode[]>;
+  private readonly byBlock: Map<string, ProfileNode[]>;
+  /** The profiles the record being decided shares something with (`softCandidates`), each once. */
+  private readonly sharing: ProfileNode[] = [];
+  /** Counts the records whose candidates were gathered: a node's `weight` is the current one's when its `mark` is. */
+  private mark = 0;
   private created = 0;
 
   constructor(
     settings: IdentitySettings,
     private readonly infos: Map<string, ProfileInfo>,
-    private readonly byIdentifier: Map<string, string[]>,
-    private readonly byBlock: Map<string, string[]>,
+    identifierHolders: Map<string, string[]>,
+    blockHolders: Map<string, string[]>,
     private readonly byRecord: Map<string, string>,
     blockedPairs: Set<string>,
     private readonly tf: TermFrequency | undefined,
@@ -183,13 +196,25 @@ class BatchDecisions {
     for (const info of infos.values())
       ages.push({ profile: info.id, order: info.order, firstRecord: info.firstRecord });
     this.ages = new AgeRanks(ages);
-    this.groups = new ProfileGroups((a, b) => this.rank(a, b));
+    this.groups = new ProfileGroups(this.ages);
+    this.byIdentifier = this.nodesOf(identifierHolders);
+    this.byBlock = this.nodesOf(blockHolders);
     this.pairs = [...blockedPairs].map((pair) => pair.split('|'));
   }
 
   /** Older first (`compareAge`); a profile not loaded (none is, in practice) ranks youngest. */
   private rank(a: string, b: string): number {
     return this.ages.compare(a, b);
+  }
+
+  private nodesOf(holders: Map<string, string[]>): Map<string, ProfileNode[]> {
+    const nodes = new Map<string, ProfileNode[]>();
+    for (const [key, profiles] of holders)
+      nodes.set(
+        key,
+        profiles.map((profile) => this.ages.node(profile)),
+      );
+    return nodes;
   }
 
   private blocked(a: string, b: string): boolean {
@@ -298,7 +323,7 @@ class BatchDecisions {
     }
     for (const identifier of keysOf.declared) {
       for (const profile of this.byIdentifier.get(idKey(identifier)) ?? []) {
-        hard.set(groups.find(profile), { rule: 'identifier', sourceRecord: origin, identifiers: [identifier] });
+        hard.set(groups.root(profile).id, { rule: 'identifier', sourceRecord: origin, identifiers: [identifier] });
       }
     }
     return hard;
@@ -310,18 +335,25 @@ class BatchDecisions {
    * amount of work.
    */
   private softCandidates(keysOf: IdentityKeys): Set<string> {
-    const shared = new Map<string, number>();
-    for (const identifier of keysOf.contactPoints) this.share(shared, this.byIdentifier.get(idKey(identifier)), 10);
-    for (const key of keysOf.blockingKeys) this.share(shared, this.byBlock.get(key), 1);
-    return new Set(bestSharing(shared, this.ages, MAX_SCORED_CANDIDATES));
+    this.mark++;
+    this.sharing.length = 0;
+    for (const identifier of keysOf.contactPoints) this.share(this.byIdentifier.get(idKey(identifier)), 10);
+    for (const key of keysOf.blockingKeys) this.share(this.byBlock.get(key), 1);
+    return new Set(bestSharing(this.sharing, MAX_SCORED_CANDIDATES));
   }
 
   /** Adds `weight` to what each holder's profile (its group's survivor) shares with the record. */
-  private share(shared: Map<string, number>, holders: string[] | undefined, weight: number): void {
+  private share(holders: ProfileNode[] | undefined, weight: number): void {
     if (!holders) return;
-    for (const profile of holders) {
-      const root = this.groups.find(profile);
-      shared.set(root, (shared.get(root) ?? 0) + weight);
+    const { groups, mark, sharing } = this;
+    for (const holder of holders) {
+      const root = groups.root(holder);
+      if (root.mark === mark) root.weight += weight;
+      else {
+        root.mark = mark;
+        root.weight = weight;
+        sharing.push(root);
+      }
     }
   }
 
@@ -474,12 +506,13 @@ class BatchDecisions {
     const keysOf = request.keys;
     if (!keysOf) return;
     info.features = mergedFeatures(keysOf.features, info.features);
+    const node = this.ages.node(profileId);
     for (const c of keysOf.contactPoints) {
       (c.type === 'email' ? info.emails : info.phones).add(c.value);
-      hold(this.byIdentifier, idKey(c), profileId);
+      hold(this.byIdentifier, idKey(c), node);
     }
-    for (const d of keysOf.declared) hold(this.byIdentifier, idKey(d), profileId);
-    for (const key of keysOf.blockingKeys) hold(this.byBlock, key, profileId);
+    for (const d of keysOf.declared) hold(this.byIdentifier, idKey(d), node);
+    for (const key of keysOf.blockingKeys) hold(this.byBlock, key, node);
     for (const target of [
       ref(request.source, request.externalId),
       ...request.links.map((l) => ref(l.source, l.externalId)),
@@ -493,7 +526,7 @@ class BatchDecisions {
  * Adds `profile` to the holders of `key`, in place: each list is the batch's own (one per look-up row, or made
  * here), so it was copied for nothing at every record — up to a hundred ids for a record in a broad block.
  */
-function hold(holders: Map<string, string[]>, key: string, profile: string): void {
+function hold(holders: Map<string, ProfileNode[]>, key: string, profile: ProfileNode): void {
   const list = holders.get(key);
   if (!list) holders.set(key, [profile]);
   else if (!list.includes(profile)) list.push(profile);
