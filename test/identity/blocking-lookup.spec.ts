@@ -49,6 +49,26 @@ describe('blocking-key look-up', () => {
     expect(found.get('n:SOME:1980')!.sort()).toEqual([...few].sort());
   });
 
+  it('decides keys at the default block size: as many profiles as rows up to 100, 101 different ones are too many', async () => {
+    const hundred = profiles(100);
+    const hundredAndOne = profiles(101);
+    const manyRecords = profiles(90);
+    await holdKey('n:HUNDRED:1980', hundred);
+    await holdKey('n:HUNDREDONE:1980', hundredAndOne);
+    await holdKey('n:WIDE:1980', profiles(500));
+    // 90 people with 150 records: the first 101 rows repeat people, so the key is read further, and kept.
+    await holdKey('n:RECORDS:1980', manyRecords, 150);
+    // 100 people with 400 records: as many rows as the look-up reads, too broad however few people.
+    await holdKey('n:FULL:1980', profiles(100), 400);
+    const found = await lookUp(
+      ['n:WIDE:1980', 'n:RECORDS:1980', 'n:HUNDREDONE:1980', 'n:FULL:1980', 'n:HUNDRED:1980'],
+      100,
+    );
+    expect([...found.keys()]).toEqual(['n:RECORDS:1980', 'n:HUNDRED:1980']);
+    expect(found.get('n:RECORDS:1980')).toEqual([...manyRecords].sort());
+    expect(found.get('n:HUNDRED:1980')).toEqual([...hundred].sort());
+  });
+
   describe('identifiers', () => {
     /** A profile (active unless said) holding `value` through `records` source records. */
     const holdIdentifier = async (value: string, records: number, status = 'active') => {
