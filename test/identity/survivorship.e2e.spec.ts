@@ -95,6 +95,30 @@ describe('survivorship, conflicts and pins through the real hub', () => {
     expect(p.conflicts).toEqual([]);
   });
 
+  it('empties a golden field its only source clears, and keeps the others', async () => {
+    const [crm] = await ingest('salesforce', [
+      {
+        externalId: '003N',
+        updatedAt: at(0),
+        attributes: { email: 'nina@example.com', firstName: 'Nina', phone: '+48 601 000 111', company: 'Initech' },
+      },
+    ]);
+    expect(await profile(crm.profileId)).toMatchObject({ phone: '+48601000111', company: 'Initech' });
+    await ingest('salesforce', [{ externalId: '003N', updatedAt: at(5), attributes: { phone: null, company: null } }]);
+    const p = await profile(crm.profileId);
+    expect(p).toMatchObject({ version: 2, email: 'nina@example.com', firstName: 'Nina', phone: null, company: null });
+    expect(p.lineage.map((l: { name: string }) => l.name).sort()).toEqual(['email', 'firstName']);
+    const [row] = await hub.db.dataSource.query(`SELECT phone, company, first_name FROM golden_profile WHERE id = $1`, [
+      fromGlobalId('Profile', crm.profileId),
+    ]);
+    expect(row).toEqual({ phone: null, company: null, first_name: 'Nina' });
+    const updated = (await changeEvents(crm.profileId)).find((e) => e.type === 'profile.updated');
+    expect(updated?.payload).toMatchObject({
+      changedFields: ['company', 'phone'],
+      values: { company: null, phone: null },
+    });
+  });
+
   it("opens one conflict for concurrent edits in both systems, and a steward's choice is pinned and emitted", async () => {
     const [crm] = await ingest('salesforce', [
       {

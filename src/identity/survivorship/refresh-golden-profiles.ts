@@ -76,10 +76,17 @@ export function storedLineage(lineage: Record<string, FieldLineage>): Record<str
 
 const survivorship = (tx: TxContext) => tx.settings?.survivorship ?? DEFAULT_SURVIVORSHIP;
 
-/** One `golden_profile` row's values as a JSON object for `jsonb_to_recordset`. */
+/**
+ * One `golden_profile` row's values as a JSON object for `jsonb_to_recordset`. An empty column is left out rather
+ * than sent as `null`: the record set reads a missing key as NULL, the same, and a profile fills about half of the
+ * core columns — ~130 bytes of each row's ~1,400 that both sides would otherwise write and parse.
+ */
 function rowValues(id: string, version: number, golden: GoldenValues): Record<string, unknown> {
   const row: Record<string, unknown> = { id, version, lineage: storedLineage(golden.lineage), custom: {} };
-  for (const field of CORE_ATTRIBUTES) row[CORE_COLUMNS[field]] = golden.attributes[field] ?? null;
+  for (const field of CORE_ATTRIBUTES) {
+    const value = golden.attributes[field];
+    if (value !== undefined && value !== null) row[CORE_COLUMNS[field]] = value;
+  }
   for (const [field, value] of Object.entries(golden.attributes)) {
     if (field.startsWith('custom.')) (row.custom as Record<string, unknown>)[field.slice(7)] = value;
   }
