@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { systemContext } from '../src/common/context';
 import { tuneJitForBulkIngest } from '../src/common/jit-tuning';
@@ -17,6 +17,7 @@ import { createLogger } from '../src/logging/logger';
 import { syntheticRecords, type SyntheticRecord } from './synthetic-records';
 import { machine, positive } from './bench-options';
 import { cpuBetween, serverCpu, threadCpuMs } from './process-cpu';
+import { WireBytes, wireBetween } from './wire-bytes';
 
 /**
  * `npm run bench:ingest -- --records 20000 [--batch-size 5000] [--seed 42] [--json] [--profile] [--explain]`
@@ -323,12 +324,14 @@ async function main(argv: string[]): Promise<void> {
   const dataSource = createDataSource({ url: database.url, poolSize: 4, applicationName: 'profile-hub-bench' });
   try {
     await dataSource.initialize();
+    const wire = new WireBytes((dataSource.driver as unknown as { master: Pool }).master);
     await migrate(dataSource);
     const [{ server_version: serverVersion }] = await dataSource.query('SHOW server_version');
 
     const baselineMs = await baseline(dataSource, mix.records, options.batchSize);
     const serverBefore = database.local ? await serverCpu(dataSource) : new Map<number, number>();
     instrument?.start();
+    const wireBefore = wire.totals();
     const run = await pipeline(
       dataSource,
       mix.records,
@@ -336,6 +339,7 @@ async function main(argv: string[]): Promise<void> {
       (index, total) => instrument?.explain(options.explain === true && index === Math.floor(total / 2)),
       options.concurrency,
     );
+    const exchanged = wireBetween(wireBefore, wire.totals());
     instrument?.stop();
     const serverCpuS = database.local ? cpuBetween(serverBefore, await serverCpu(dataSource)) : null;
 
@@ -369,6 +373,10 @@ async function main(argv: string[]): Promise<void> {
         ...profiles,
       },
       cpuPerRecord: cpuPerRecord(run, serverCpuS, mix.records.length, host.cores),
+      wirePerRecord: {
+        sentBytes: Math.round(exchanged.sent / mix.records.length),
+        receivedBytes: Math.round(exchanged.received / mix.records.length),
+      },
       ratio: Number((baselineMs / run.ms).toFixed(3)),
       target: { recordsPerSecond: TARGET_RECORDS_PER_SECOND, met: rate(run.ms) >= TARGET_RECORDS_PER_SECOND },
       ...(instrument
@@ -402,6 +410,9 @@ async function main(argv: string[]): Promise<void> {
       `             CPU during it: Node.js ${(run.nodeCpuMs / 1000).toFixed(2)} s (all threads, GC included)` +
         (serverCpuS === null ? '' : `, PostgreSQL ${serverCpuS.toFixed(2)} s (server processes)`),
       cpuLine(result.cpuPerRecord, run),
+      `             exchanged with PostgreSQL per record: ${n(result.wirePerRecord.sentBytes)} bytes sent ` +
+        `(statements and parameters), ${n(result.wirePerRecord.receivedBytes)} received (rows)` +
+        (instrument ? ', EXPLAIN included' : ''),
       `  ratio      pipeline/baseline ${result.ratio.toFixed(3)} (the pipeline takes ${(run.ms / baselineMs).toFixed(1)}× as long)`,
       `  outcomes   ${Object.entries(run.outcomes)
         .map(([status, count]) => `${status.toLowerCase()} ${n(count)}`)
