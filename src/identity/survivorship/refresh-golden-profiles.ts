@@ -149,8 +149,8 @@ export async function insertGoldenProfiles(
 export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[]): Promise<GoldenChange[]> {
   if (profileIds.length === 0) return [];
   // Without the lineage: a row whose values came out the same is sent back with its new lineage and written only
-  // where PostgreSQL finds it differs (`same_values`), so the stored one need not come here — it was about half of
-  // the bytes this read returned.
+  // where PostgreSQL finds it differs (`same_values`), so the stored one need not come here — it was nearly nine
+  // tenths of the bytes this read returned (236 bytes a record at 100,000 records).
   const golden: GoldenRow[] = await tx.manager.query(
     `SELECT id, version, custom, ${GOLDEN_ATTRIBUTE_COLUMNS}
        FROM golden_profile WHERE id = ANY($1::uuid[]) AND status = 'active' ORDER BY id FOR UPDATE`,
