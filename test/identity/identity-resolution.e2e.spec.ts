@@ -52,6 +52,32 @@ describe('identity resolution through the real pipeline', () => {
     expect(ma.profileId).toBe(crm.profileId);
   });
 
+  it('finds the person in a crowded block by what the record shares with them, not by age alone', async () => {
+    // Thirty older namesakes of one postal area: each shares only the surname-and-postal-code key with the record
+    // below, more than the 25 candidates a record is scored against.
+    const firstNames = ['Adam', 'Bartosz', 'Cezary', 'Dawid', 'Edward', 'Filip', 'Grzegorz', 'Henryk', 'Igor', 'Jacek'];
+    const more = ['Kamil', 'Leszek', 'Marek', 'Norbert', 'Oskar', 'Patryk', 'Robert', 'Szymon', 'Tadeusz', 'Wiktor'];
+    const rest = ['Zbigniew', 'Artur', 'Borys', 'Damian', 'Emil', 'Feliks', 'Gustaw', 'Hubert', 'Ireneusz', 'Lucjan'];
+    const address = { city: 'Kraków', postalCode: '31-042', country: 'PL' };
+    const crowd = [...firstNames, ...more, ...rest].map((firstName, i) =>
+      person({
+        firstName,
+        lastName: 'Wiśniewski',
+        birthDate: `${1950 + i}-0${1 + (i % 9)}-1${i % 10}`,
+        email: `${firstName.toLowerCase()}.w${i}@crowd.example`,
+        address,
+      }),
+    );
+    const strangers = await ingest('salesforce', crowd);
+    expect(new Set(strangers.map((s) => s.profileId)).size).toBe(30);
+    const jan = { firstName: 'Jan', lastName: 'Wiśniewski', birthDate: '1990-03-05', address };
+    const [contact] = await ingest('salesforce', [person({ ...jan, email: 'jan.wisniewski@firma.example' })]);
+    // A new email: the lead shares its name, birth date and postal code with Jan's profile — six keys to the
+    // crowd's one each — and is scored against it although thirty profiles are older.
+    const [lead] = await ingest('hubspot', [person({ ...jan, email: 'jw.private@poczta.example' })]);
+    expect(lead.profileId).toBe(contact.profileId);
+  });
+
   it('joins a record with a new email when name, birth date and address agree (probabilistic)', async () => {
     const base = {
       firstName: 'Grzegorz',
