@@ -1,5 +1,11 @@
 import type { TxContext } from '../common/context';
 
+/** What reads need of a connection: `tx.manager`, or a `StatementChain` that queues them back to back. */
+export interface Queries {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as TypeORM's `EntityManager.query`
+  query<T = any>(sql: string, parameters?: unknown[]): Promise<T>;
+}
+
 /**
  * Statements of one transaction run one after another, each built while the one before runs: `send` waits for
  * the statement before to finish, hands the new one to the connection and returns as soon as it is on its way,
@@ -17,7 +23,7 @@ import type { TxContext } from '../common/context';
  * await chain.send('INSERT INTO blocking_key …', rows);
  * await chain.idle();
  */
-export class StatementChain {
+export class StatementChain implements Queries {
   private last: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly tx: TxContext) {}
@@ -35,6 +41,22 @@ export class StatementChain {
     // TypeORM hands the statement to the connection a few promise jobs after the call; a setImmediate callback
     // runs after all of them, so the statement is on its way before the caller's next synchronous work starts.
     await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /**
+   * Queues a statement whose rows the caller wants (a look-up) after those before it, and returns its rows. It
+   * goes out the moment the one before answers, so a batch's independent look-ups run back to back on PostgreSQL
+   * while Node.js reads the rows of the one before: the rows are handed over a turn after they arrive, once the
+   * statement queued after (if any) is on its way. A failure before it is its failure too.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as TypeORM's `EntityManager.query`
+  query<T = any>(sql: string, parameters: unknown[] = []): Promise<T> {
+    const rows = this.last.then(() => this.tx.manager.query(sql, parameters) as Promise<T>);
+    this.last = rows;
+    rows.catch(() => undefined); // reported by the next send or by idle()
+    const handed = rows.then((r) => new Promise<T>((resolve) => setImmediate(() => resolve(r))));
+    handed.catch(() => undefined); // a caller that stopped at an earlier look-up's failure never awaits this one
+    return handed;
   }
 
   /** Waits for the last statement sent; throws if it (or one before it) failed. */

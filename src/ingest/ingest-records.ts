@@ -16,7 +16,7 @@ import {
 import { holdSuppressedRecords } from '../privacy/suppression';
 import {
   goldenChangeEvent,
-  insertGoldenProfiles,
+  prepareGoldenInserts,
   recordGoldenChanges,
   refreshGoldenProfiles,
   type GoldenChange,
@@ -93,15 +93,15 @@ interface Pending {
 }
 
 /** Records validated per slice of `prepareRecords`, between two turns given to other work. */
-const PREPARE_SLICE = 500;
+const PREPARE_SLICE = 50;
 
 /**
  * A batch's records as far as they can be read before the database is asked anything: validated and normalised
  * (accepted, or rejected with a coded reason), and for each source record its state and matching keys as if it
  * were new, which most records are — `ingestRecords` uses that guess only for a record that turns out new and
  * whose arrivals were all fresh. Pure, so a bulk import prepares the next batch while the one before commits;
- * done in slices of 500 records with a turn for other work between them, so that the batch in flight is not kept
- * waiting for its next statement. The lists are the transaction's own: prepare again for a retry.
+ * done in slices of 50 records with a turn for other work between them, so that the batch in flight is not kept
+ * waiting for its next statement (the batch in flight waits at most one slice, ~2 ms). The lists are the transaction's own: prepare again for a retry.
  */
 export interface PreparedBatch {
   accepted: { index: number; record: CanonicalRecord }[];
@@ -242,8 +242,9 @@ export async function ingestRecords(
       if (records) records.push(w);
       else created.set(w.profileId, [w]);
     }
-    await lockLiveProfiles([...slice.existing], locked, chain);
-    const createdChanges = await insertGoldenProfiles(
+    // The new golden rows are computed (and their parameter built) while the slice before is still being written;
+    // only then is the lock sent, and the rows right after it.
+    const goldenInserts = prepareGoldenInserts(
       tx,
       [...created].map(([id, records]) => ({
         id,
@@ -254,8 +255,9 @@ export async function ingestRecords(
           ...w.state,
         })),
       })),
-      chain,
     );
+    await lockLiveProfiles([...slice.existing], locked, chain);
+    const createdChanges = await goldenInserts.send(chain);
     await upsertSourceRecords(
       writes.filter((w) => entryOf.get(w.key)!.touched),
       chain,

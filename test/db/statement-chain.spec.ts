@@ -69,4 +69,50 @@ describe('StatementChain', () => {
     });
     await expect(checked).rejects.toThrow('row 99 went missing');
   });
+
+  it('queues look-ups back to back: the next one runs while the caller reads the rows of the one before', async () => {
+    await inTransaction(ctx, async (tx) => {
+      const chain = new StatementChain(tx);
+      await chain.send(`INSERT INTO chain_log (n) VALUES (20)`, []);
+      // Both queued before either answers; the second reads what the first wrote, as with plain awaits.
+      const first = chain.query<{ n: number; done: Date }[]>(
+        `SELECT n, clock_timestamp() AS done FROM chain_log, pg_sleep(0.05) WHERE n = 20`,
+      );
+      const second = chain.query<{ n: number; started: Date }[]>(
+        `INSERT INTO chain_log (n) SELECT n + 1 FROM chain_log WHERE n = 20 RETURNING n, clock_timestamp() AS started`,
+      );
+      const rows = await first;
+      // Reading the rows takes the caller 300 ms: the second statement must not wait for that.
+      const until = Date.now() + 300;
+      while (Date.now() < until);
+      const next = await second;
+      expect(rows.map((r) => r.n)).toEqual([20]);
+      expect(next.map((r) => r.n)).toEqual([21]);
+      expect(next[0].started.getTime() - rows[0].done.getTime()).toBeLessThan(150);
+      await chain.idle();
+    });
+    expect(warnings.filter((w) => w.includes('already executing a query'))).toEqual([]);
+  });
+
+  it('fails every look-up queued after a failed statement without sending it', async () => {
+    const seen: string[] = [];
+    const failure = inTransaction(ctx, async (tx) => {
+      const chain = new StatementChain(tx);
+      try {
+        const bad = chain.query(`SELECT 1 / 0`);
+        const after = chain.query(`INSERT INTO chain_log (n) VALUES (30) RETURNING n`);
+        await bad.catch((error: { driverError?: { code?: string } }) => seen.push(`bad ${error.driverError?.code}`));
+        await after.catch((error: { driverError?: { code?: string } }) =>
+          seen.push(`after ${error.driverError?.code}`),
+        );
+        await chain.idle();
+      } finally {
+        await chain.settle();
+      }
+    });
+    await expect(failure).rejects.toMatchObject({ driverError: { code: '22012' } });
+    expect(seen).toEqual(['bad 22012', 'after 22012']);
+    const rows: { n: number }[] = await db.dataSource.query(`SELECT n FROM chain_log WHERE n = 30`);
+    expect(rows).toEqual([]);
+  });
 });

@@ -19,7 +19,7 @@ describe('blocking-key look-up', () => {
   const lookUp = (keys: string[], maxBlockSize: number) =>
     inTransaction(
       systemContext(db.dataSource, createLogger('silent'), new ChangeNotifier(createHubPubSub()), 'test'),
-      (tx) => profilesByBlockingKey(tx, keys, maxBlockSize),
+      (tx) => profilesByBlockingKey(tx.manager, keys, maxBlockSize),
     );
 
   beforeAll(async () => {
@@ -90,7 +90,7 @@ describe('blocking-key look-up', () => {
         systemContext(db.dataSource, createLogger('silent'), new ChangeNotifier(createHubPubSub()), 'test'),
         (tx) =>
           profilesByIdentifier(
-            tx,
+            tx.manager,
             values.map((value) => ({ type: 'phone', value })),
             sharedValueLimit,
           ),

@@ -1,5 +1,6 @@
 import type { TxContext } from '../../common/context';
 import { pgArray } from '../../db/pg-array';
+import type { Queries, StatementChain } from '../../db/statement-chain';
 import { analyzeInBackground, GOLDEN_PROFILE_STATISTICS } from '../../db/table-statistics';
 import type { PersonFeatures } from '../matching/person-features';
 import type { TermFrequency } from '../matching/scoring';
@@ -26,10 +27,11 @@ export interface ProfileInfo {
 
 /**
  * Loads the candidate profiles of a batch — golden values, every email and phone their live records hold, their
- * records per source — and the do-not-merge pairs between any of them.
+ * records per source — and the do-not-merge pairs between any of them. The three statements are independent:
+ * queued on `reads`, they run back to back while Node.js reads the rows of the one before.
  */
 export async function loadProfileInfos(
-  tx: TxContext,
+  reads: StatementChain,
   ids: string[],
 ): Promise<{ infos: Map<string, ProfileInfo>; blockedPairs: Set<string> }> {
   const infos = new Map<string, ProfileInfo>();
@@ -41,27 +43,40 @@ export async function loadProfileInfos(
   // need anyway: a separate identifier look-up read ~2 more rows per candidate, ~200 ms per 5,000 records at a
   // million profiles.) The id list is built once.
   const idList = pgArray(ids);
-  const rows: Record<string, unknown>[] = await tx.manager.query(
+  const golden: Promise<Record<string, unknown>[]> = reads.query(
     `SELECT id, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms, first_name, last_name,
             birth_date::text AS birth_date, email, phone, address_line1, address_city, address_postal_code,
             address_country
        FROM golden_profile WHERE id = ANY($1::uuid[]) AND status = 'active'`,
     [idList],
   );
-  const records: {
-    profile_id: string;
-    source: string;
-    contact: boolean;
-    external_id: string;
-    email: string | null;
-    phone: string | null;
-  }[] = await tx.manager.query(
+  const held: Promise<
+    {
+      profile_id: string;
+      source: string;
+      contact: boolean;
+      external_id: string;
+      email: string | null;
+      phone: string | null;
+    }[]
+  > = reads.query(
     `SELECT profile_id, source, object_type = 'contact' AS contact, external_id,
             attributes ->> 'email' AS email, attributes ->> 'phone' AS phone
        FROM source_record WHERE profile_id = ANY($1::uuid[]) AND NOT deleted`,
     [idList],
   );
-  for (const r of rows) {
+  // Driven by the pairs (a steward's list, short next to the profiles) and filtered through hashed sub-plans:
+  // written as `profile_id = ANY($1)` the planner estimated both conditions element by element, ~70 ms of planning
+  // per batch of 20,000 candidates for a query that ran in microseconds.
+  const dnm: Promise<{ pa: string; pb: string }[]> = reads.query(
+    `SELECT DISTINCT a.profile_id AS pa, b.profile_id AS pb
+       FROM do_not_merge_pair d
+       JOIN source_record a ON a.id = d.source_record_a_id
+       JOIN source_record b ON b.id = d.source_record_b_id
+      WHERE a.profile_id IN (SELECT unnest($1::uuid[])) OR b.profile_id IN (SELECT unnest($1::uuid[]))`,
+    [idList],
+  );
+  for (const r of await golden) {
     const text = (column: string) => (r[column] as string | null) ?? undefined;
     infos.set(r.id as string, {
       id: r.id as string,
@@ -86,7 +101,7 @@ export async function loadProfileInfos(
       size: 0,
     });
   }
-  for (const r of records) {
+  for (const r of await held) {
     const info = infos.get(r.profile_id);
     if (!info) continue;
     info.size++;
@@ -96,18 +111,7 @@ export async function loadProfileInfos(
     const first = `${r.source}\u0000${r.external_id}`;
     if (first < info.firstRecord) info.firstRecord = first;
   }
-  // Driven by the pairs (a steward's list, short next to the profiles) and filtered through hashed sub-plans:
-  // written as `profile_id = ANY($1)` the planner estimated both conditions element by element, ~70 ms of planning
-  // per batch of 20,000 candidates for a query that ran in microseconds.
-  const pairs: { pa: string; pb: string }[] = await tx.manager.query(
-    `SELECT DISTINCT a.profile_id AS pa, b.profile_id AS pb
-       FROM do_not_merge_pair d
-       JOIN source_record a ON a.id = d.source_record_a_id
-       JOIN source_record b ON b.id = d.source_record_b_id
-      WHERE a.profile_id IN (SELECT unnest($1::uuid[])) OR b.profile_id IN (SELECT unnest($1::uuid[]))`,
-    [idList],
-  );
-  for (const { pa, pb } of pairs) blockedPairs.add(`${pa}|${pb}`);
+  for (const { pa, pb } of await dnm) blockedPairs.add(`${pa}|${pb}`);
   return { infos, blockedPairs };
 }
 
@@ -140,10 +144,14 @@ const termFrequencies = new WeakMap<
  * always counted, so that small loads (the demo, the quality benchmark) come out the same on every run. Statistics
  * without a most-common list (every surname rare) mean no surname is common.
  */
-export async function loadTermFrequency(tx: TxContext, features: PersonFeatures[]): Promise<TermFrequency> {
+export async function loadTermFrequency(
+  tx: TxContext,
+  features: PersonFeatures[],
+  db: Queries = tx.manager,
+): Promise<TermFrequency> {
   let entry = termFrequencies.get(tx.dataSource);
   if (!entry || Date.now() - entry.at > (entry.shares ? TERM_FREQUENCY_TTL_MS : NO_STATISTICS_TTL_MS)) {
-    const rows: { vals: string[] | null; freqs: number[] | null }[] = await tx.manager.query(
+    const rows: { vals: string[] | null; freqs: number[] | null }[] = await db.query(
       `SELECT most_common_vals::text::text[] AS vals, most_common_freqs::float8[] AS freqs
          FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'golden_profile' AND attname = 'last_name'`,
     );
@@ -162,7 +170,7 @@ export async function loadTermFrequency(tx: TxContext, features: PersonFeatures[
     const shares = entry.shares;
     return (field, folded) => (field === 'lastName' ? shares.get(folded) : undefined);
   }
-  const counted = await countTermFrequency(tx, features);
+  const counted = await countTermFrequency(db, features);
   if (counted.profiles >= Math.max(ANALYZE_FROM_PROFILES, 2 * entry.analyzedAtProfiles)) {
     entry.analyzedAtProfiles = counted.profiles;
     void analyzeInBackground(tx.dataSource, tx.logger, [GOLDEN_PROFILE_STATISTICS]);
@@ -171,12 +179,12 @@ export async function loadTermFrequency(tx: TxContext, features: PersonFeatures[
 }
 
 async function countTermFrequency(
-  tx: TxContext,
+  db: Queries,
   features: PersonFeatures[],
 ): Promise<{ tf: TermFrequency; profiles: number }> {
   const last = [...new Set(features.map((f) => f.lastName?.toLowerCase()).filter((v): v is string => !!v))];
   if (last.length === 0) return { tf: () => undefined, profiles: 0 };
-  const rows: { value: string; n: number; population: number }[] = await tx.manager.query(
+  const rows: { value: string; n: number; population: number }[] = await db.query(
     `SELECT v.value,
             (SELECT count(*) FROM (SELECT 1 FROM golden_profile g
                                     WHERE lower(g.last_name) = v.value AND g.status = 'active' LIMIT $2) x)::int AS n,

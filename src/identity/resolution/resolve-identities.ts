@@ -1,6 +1,7 @@
 import type { TxContext } from '../../common/context';
 import { newRowId } from '../../common/row-id';
 import { pgArray } from '../../db/pg-array';
+import { StatementChain, type Queries } from '../../db/statement-chain';
 import type { PersonFeatures } from '../matching/person-features';
 import { autoMergeable, scorePairReaching, type MatchScore, type TermFrequency } from '../matching/scoring';
 import { AgeRanks, bestSharing, compareNodes, type ProfileAge, type ProfileNode } from './candidate-ranking';
@@ -567,19 +568,61 @@ export async function resolveIdentities(
   const { guardrails, matching } = settings;
   const matched = requests.filter((r) => r.rematch && r.keys);
 
-  // 1. Look-ups, one query each for the whole batch.
-  const identifierPairs = matched.flatMap((r) => [...r.keys!.contactPoints, ...r.keys!.declared]);
-  const byIdentifier = await profilesByIdentifier(tx, identifierPairs, guardrails.sharedValueLimit);
-  const byBlock = await profilesByBlockingKey(
-    tx,
-    [...new Set(matched.flatMap((r) => r.keys!.blockingKeys))],
-    guardrails.maxBlockSize,
-  );
+  // 1. Look-ups, one query each for the whole batch, sent back to back (`StatementChain.query`): PostgreSQL runs
+  // the next while Node.js reads the rows of the one before.
+  const reads = new StatementChain(tx);
+  let found: [Map<string, string[]>, Map<string, string[]>, Map<string, string>];
+  let loaded: [Awaited<ReturnType<typeof loadProfileInfos>>, TermFrequency | undefined];
+  try {
+    const identifierPairs = matched.flatMap((r) => [...r.keys!.contactPoints, ...r.keys!.declared]);
+    found = await Promise.all([
+      profilesByIdentifier(reads, identifierPairs, guardrails.sharedValueLimit),
+      profilesByBlockingKey(reads, [...new Set(matched.flatMap((r) => r.keys!.blockingKeys))], guardrails.maxBlockSize),
+      linkedProfiles(
+        reads,
+        requests.filter((r) => r.rematch),
+      ),
+    ]);
+    const known = new Set<string>([
+      ...[...found[0].values()].flat(),
+      ...[...found[1].values()].flat(),
+      ...found[2].values(),
+      ...requests.map((r) => r.currentProfileId).filter((id): id is string => id !== null),
+    ]);
+    loaded = await Promise.all([
+      loadProfileInfos(reads, [...known]),
+      matching.termFrequency.enabled
+        ? loadTermFrequency(
+            tx,
+            matched.map((r) => r.keys!.features),
+            reads,
+          )
+        : undefined,
+    ]);
+  } finally {
+    // On a failure: nothing may be sent over a look-up still running.
+    await reads.settle();
+  }
+  const [byIdentifier, byBlock, byRecord] = found;
+  const [{ infos, blockedPairs }, tf] = loaded;
+
+  // 2. Decide record by record, so that later records of the batch see the earlier ones' outcome. The steps are
+  // functions of their own: V8 compiles a loop that runs hot with the whole function holding it (on-stack
+  // replacement), and this one is large — it was compiled anew 7 times in 100,000 records (~620 ms of TurboFan).
+  const batch = new BatchDecisions(settings, infos, byIdentifier, byBlock, byRecord, blockedPairs, tf);
+  const written = await decideInSlices(batch, requests, pipeline);
+  return outcomeOf(batch, written);
+}
+
+/**
+ * The profiles of the records that the re-matched requests link to (by source and external id), and of the
+ * records that declared a link to one of them: `source\0externalId` → profile id.
+ */
+async function linkedProfiles(db: Queries, linking: IdentityRequest[]): Promise<Map<string, string>> {
   const byRecord = new Map<string, string>();
-  const linking = requests.filter((r) => r.rematch);
   if (linking.length > 0) {
     const targets = linking.flatMap((r) => r.links);
-    const rows: { ref_source: string; ref_external_id: string; profile_id: string }[] = await tx.manager.query(
+    const rows: { ref_source: string; ref_external_id: string; profile_id: string }[] = await db.query(
       `SELECT s.source AS ref_source, s.external_id AS ref_external_id, s.profile_id
          FROM source_record s
          JOIN unnest($1::text[], $2::text[]) AS t(source, external_id)
@@ -599,33 +642,14 @@ export async function resolveIdentities(
     );
     for (const row of rows) byRecord.set(ref(row.ref_source, row.ref_external_id), row.profile_id);
   }
-
-  const known = new Set<string>([
-    ...[...byIdentifier.values()].flat(),
-    ...[...byBlock.values()].flat(),
-    ...byRecord.values(),
-    ...requests.map((r) => r.currentProfileId).filter((id): id is string => id !== null),
-  ]);
-  const { infos, blockedPairs } = await loadProfileInfos(tx, [...known]);
-  const tf: TermFrequency | undefined = matching.termFrequency.enabled
-    ? await loadTermFrequency(
-        tx,
-        matched.map((r) => r.keys!.features),
-      )
-    : undefined;
-
-  // 2. Decide record by record, so that later records of the batch see the earlier ones' outcome. The steps are
-  // functions of their own: V8 compiles a loop that runs hot with the whole function holding it (on-stack
-  // replacement), and this one is large — it was compiled anew 7 times in 100,000 records (~620 ms of TurboFan).
-  const batch = new BatchDecisions(settings, infos, byIdentifier, byBlock, byRecord, blockedPairs, tf);
-  const written = await decideInSlices(batch, requests, pipeline);
-  return outcomeOf(batch, written);
+  return byRecord;
 }
 
 /**
  * Decides every request in order. Every `sliceSize` requests the decided slice is handed to `pipeline.flush`,
- * which writes it while the next requests are decided, with a turn for it every DECIDE_TURN requests. A batch of
- * one slice is decided whole and then written. Returns the profiles created by the batch that a slice wrote.
+ * which writes it while the next requests are decided, with a turn for it every DECIDE_TURN requests — the first
+ * slice of a bigger batch after a quarter of that, so that writing starts sooner. A batch of one slice is decided
+ * whole and then written. Returns the profiles created by the batch that a slice wrote.
  */
 async function decideInSlices(
   batch: BatchDecisions,
@@ -661,8 +685,13 @@ async function decideInSlices(
     flushing.catch(() => (failed = true)); // thrown by the await after the loop
   };
 
+  // In a batch of several slices the first is a quarter of the others: PostgreSQL has nothing to write until it
+  // is decided. A batch of one slice stays one.
+  const firstSlice = requests.length > pipeline.sliceSize ? Math.ceil(pipeline.sliceSize / 4) : pipeline.sliceSize;
   for (let index = 0; index < requests.length && !failed; index++) {
-    if (index > 0 && index % pipeline.sliceSize === 0) flushUpTo(index);
+    if (index === firstSlice || (index > firstSlice && (index - firstSlice) % pipeline.sliceSize === 0)) {
+      flushUpTo(index);
+    }
     // Turns only while a slice's writes may be running.
     if (sliceStart > 0 && index % DECIDE_TURN === 0) await nextTurn();
     batch.decide(requests[index]);
@@ -716,7 +745,7 @@ function outcomeOf(batch: BatchDecisions, written: Set<string>): IdentityResolut
  * `sharedValueLimit` profiles: a value many people share (a family inbox, a switchboard) identifies nobody.
  */
 export async function profilesByIdentifier(
-  tx: TxContext,
+  db: Queries,
   identifiers: MatchIdentifier[],
   sharedValueLimit: number,
 ): Promise<Map<string, string[]>> {
@@ -724,7 +753,7 @@ export async function profilesByIdentifier(
   // Profile ids come back comma-separated and are deduplicated by `holders`, as for blocking keys. Per
   // identifier, through its index (a lateral sub-query cannot be turned into a hash join over the whole table,
   // which stale statistics during a bulk load made the planner choose).
-  const rows: { type: string; value: string; profiles: string }[] = await tx.manager.query(
+  const rows: { type: string; value: string; profiles: string }[] = await db.query(
     `SELECT q.type, q.value, x.profiles
        FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS q(type, value)
        CROSS JOIN LATERAL (
@@ -744,7 +773,7 @@ export async function profilesByIdentifier(
  * instead of read whole — that read grew with the database, batch after batch.
  */
 export async function profilesByBlockingKey(
-  tx: TxContext,
+  db: Queries,
   keys: string[],
   maxBlockSize: number,
 ): Promise<Map<string, string[]>> {
@@ -753,7 +782,7 @@ export async function profilesByBlockingKey(
   // deduplicated by `holders` rather than by `string_agg(DISTINCT …)` and `count(DISTINCT …)`, which set up a
   // sort per key for each of a batch's ~26,000 keys: ~20% of the statement at 100,000 records.
   const rowsRead = maxBlockSize * BLOCK_ROWS_READ_PER_PROFILE;
-  const rows: { key: string; profiles: string }[] = await tx.manager.query(
+  const rows: { key: string; profiles: string }[] = await db.query(
     `SELECT k.key, b.profiles
        FROM unnest($1::text[]) AS k(key)
        CROSS JOIN LATERAL (

@@ -96,49 +96,58 @@ function rowValues(id: string, version: number, golden: GoldenValues): Record<st
 const INSERT_SLICE = 1000;
 
 /**
- * Writes the first golden row of profiles created by this batch, values included, a statement per 1,000 sent on
- * `chain` (returns once the last is sent): their source records are all in the batch, so survivorship needs no
- * read.
+ * The first golden row of profiles created by this batch, values included: their source records are all in the
+ * batch, so survivorship needs no read. The first 1,000 rows' values and parameter are built here, at once, so
+ * that a caller can build them while the statement before is still running; `send` writes them, a statement per
+ * 1,000 sent on `chain`, each slice's values computed while the slice before is written (it returns once the last
+ * is sent).
  */
-export async function insertGoldenProfiles(
+export function prepareGoldenInserts(
   tx: TxContext,
   profiles: { id: string; records: SurvivorshipInput[] }[],
-  chain: StatementChain,
-): Promise<GoldenChange[]> {
-  if (profiles.length === 0) return [];
+): { send(chain: StatementChain): Promise<GoldenChange[]> } {
   const settings = survivorship(tx);
   const rows: { id: string; golden: GoldenValues }[] = [];
-  for (let start = 0; start < profiles.length; start += INSERT_SLICE) {
+  const sliceAt = (start: number) => {
     const slice = profiles
       .slice(start, start + INSERT_SLICE)
       .map((p) => ({ id: p.id, golden: computeGolden(p.records, settings) }));
     rows.push(...slice);
-    await chain.send(
-      `INSERT INTO golden_profile (id, version, lineage, custom, ${COLUMNS.join(', ')})
-       SELECT x.id, x.version, x.lineage, x.custom, ${COLUMNS.map((c) => `x.${c}`).join(', ')}
-         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, lineage jsonb, custom jsonb, ${COLUMN_TYPES})`,
-      [jsonbRows(slice.map((r) => rowValues(r.id, 1, r.golden)))],
-    );
-  }
-  const conflicted = rows.filter((r) => r.golden.conflicts.length > 0);
-  if (conflicted.length > 0) {
-    await chain.idle();
-    await syncConflicts(
-      tx,
-      conflicted.map((r) => r.id),
-      new Map(conflicted.map((r) => [r.id, r.golden.conflicts])),
-    );
-  }
-  return rows.map((r) => {
-    const changedFields = Object.keys(r.golden.attributes).sort();
-    return {
-      profileId: r.id,
-      version: 1,
-      created: true,
-      changedFields,
-      values: valuesOf(changedFields, r.golden.attributes),
-    };
-  });
+    return jsonbRows(slice.map((r) => rowValues(r.id, 1, r.golden)));
+  };
+  const first = profiles.length > 0 ? sliceAt(0) : null;
+  return {
+    async send(chain) {
+      if (!first) return [];
+      for (let start = 0; start < profiles.length; start += INSERT_SLICE) {
+        await chain.send(
+          `INSERT INTO golden_profile (id, version, lineage, custom, ${COLUMNS.join(', ')})
+           SELECT x.id, x.version, x.lineage, x.custom, ${COLUMNS.map((c) => `x.${c}`).join(', ')}
+             FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, lineage jsonb, custom jsonb, ${COLUMN_TYPES})`,
+          [start === 0 ? first : sliceAt(start)],
+        );
+      }
+      const conflicted = rows.filter((r) => r.golden.conflicts.length > 0);
+      if (conflicted.length > 0) {
+        await chain.idle();
+        await syncConflicts(
+          tx,
+          conflicted.map((r) => r.id),
+          new Map(conflicted.map((r) => [r.id, r.golden.conflicts])),
+        );
+      }
+      return rows.map((r) => {
+        const changedFields = Object.keys(r.golden.attributes).sort();
+        return {
+          profileId: r.id,
+          version: 1,
+          created: true,
+          changedFields,
+          values: valuesOf(changedFields, r.golden.attributes),
+        };
+      });
+    },
+  };
 }
 
 /**
