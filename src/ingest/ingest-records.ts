@@ -1,7 +1,7 @@
 import type { HubSettings, TxContext } from '../common/context';
 import { SqlState } from '../common/hub-error';
 import { newRowId } from '../common/row-id';
-import { lockIngest, lockNames } from '../db/advisory-locks';
+import { lockIngest, lockNames, MAX_INGEST_LOCK_NAMES } from '../db/advisory-locks';
 import { pgArray } from '../db/pg-array';
 import { StatementChain } from '../db/statement-chain';
 import { applyMerges } from '../identity/merge/apply-merges';
@@ -178,12 +178,20 @@ export async function ingestRecords(
   const entries = [...pending.values()];
 
   // A batch with more names than the lock table should hold takes the ingest lock exclusively and locks none.
-  const recordNames = entries.flatMap((e) => [
-    `record:${e.key}`,
-    ...e.record.links.map((l) => `record:${recordKey(l.source, l.externalId)}`),
-  ]);
-  const locksAll = await lockIngest(tx, recordNames.length + keyNames(guesses.values()).size);
-  if (!locksAll) await lockNames(tx, recordNames);
+  // Counted, not built, as far as that decides: a bulk import's batch has more records alone.
+  let names = entries.length;
+  for (const e of entries) names += e.record.links.length;
+  if (names <= MAX_INGEST_LOCK_NAMES) names += keyNames(guesses.values(), MAX_INGEST_LOCK_NAMES - names + 1).size;
+  const locksAll = await lockIngest(tx, names);
+  if (!locksAll) {
+    await lockNames(
+      tx,
+      entries.flatMap((e) => [
+        `record:${e.key}`,
+        ...e.record.links.map((l) => `record:${recordKey(l.source, l.externalId)}`),
+      ]),
+    );
+  }
   const stored = await loadSourceRecords(
     tx,
     entries.map((e) => e.record),
@@ -489,14 +497,15 @@ function originSources(writes: SourceRecordWrite[]): Map<string, string> {
 
 const ids = (record: CanonicalRecord) => ({ source: record.source, externalId: record.externalId });
 
-/** The lock names of the identifiers and blocking keys matching will look up. */
-function keyNames(records: Iterable<{ keys: IdentityKeys | null }>): Set<string> {
+/** The lock names of the identifiers and blocking keys matching will look up: all, or the first `enough`. */
+function keyNames(records: Iterable<{ keys: IdentityKeys | null }>, enough = Infinity): Set<string> {
   const names = new Set<string>();
   for (const { keys } of records) {
     if (!keys) continue;
     for (const i of keys.contactPoints) names.add(`identifier:${i.type}:${i.value}`);
     for (const i of keys.declared) names.add(`identifier:${i.type}:${i.value}`);
     for (const key of keys.blockingKeys) names.add(`block:${key}`);
+    if (names.size >= enough) break;
   }
   return names;
 }
