@@ -17,6 +17,7 @@ import { createLogger } from '../src/logging/logger';
 import { syntheticRecords, type SyntheticRecord } from './synthetic-records';
 import { machine, positive } from './bench-options';
 import { cpuBetween, serverCpu, threadCpuMs } from './process-cpu';
+import { BackendStates, type BackendStateShares } from './backend-states';
 import { WireBytes, wireBetween } from './wire-bytes';
 
 /**
@@ -36,9 +37,12 @@ interface BenchOptions {
   json?: boolean;
   profile?: boolean;
   explain?: boolean;
+  waits?: boolean;
 }
 
 const TARGET_RECORDS_PER_SECOND = 5000;
+/** The benchmark's connections' application name (`--waits` samples the backends by it). */
+const APPLICATION = 'profile-hub-bench';
 
 /** A fresh database: a new one on DATABASE_URL's server, else a throw-away embedded PostgreSQL. */
 async function freshDatabase(): Promise<{
@@ -313,6 +317,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--json', 'print the result as one JSON object')
     .option('--profile', 'time every statement of the pipeline')
     .option('--explain', 'EXPLAIN ANALYZE every statement of one batch from the middle of the run (implies --profile)')
+    .option('--waits', "sample PostgreSQL's backends: how long the server waited for Node.js inside the transactions")
     .parse(argv)
     .opts<BenchOptions>();
 
@@ -321,7 +326,7 @@ async function main(argv: string[]): Promise<void> {
   const mix = syntheticRecords({ records: options.records, seed: options.seed });
   const database = await freshDatabase();
   const instrument = options.profile || options.explain ? instrumentQueries() : undefined;
-  const dataSource = createDataSource({ url: database.url, poolSize: 4, applicationName: 'profile-hub-bench' });
+  const dataSource = createDataSource({ url: database.url, poolSize: 4, applicationName: APPLICATION });
   try {
     await dataSource.initialize();
     const wire = new WireBytes((dataSource.driver as unknown as { master: Pool }).master);
@@ -331,6 +336,7 @@ async function main(argv: string[]): Promise<void> {
     const baselineMs = await baseline(dataSource, mix.records, options.batchSize);
     const serverBefore = database.local ? await serverCpu(dataSource) : new Map<number, number>();
     instrument?.start();
+    const states = options.waits ? BackendStates.start(database.url, APPLICATION) : undefined;
     const wireBefore = wire.totals();
     const run = await pipeline(
       dataSource,
@@ -340,6 +346,7 @@ async function main(argv: string[]): Promise<void> {
       options.concurrency,
     );
     const exchanged = wireBetween(wireBefore, wire.totals());
+    const waits = await states?.stop();
     instrument?.stop();
     const serverCpuS = database.local ? cpuBetween(serverBefore, await serverCpu(dataSource)) : null;
 
@@ -379,6 +386,7 @@ async function main(argv: string[]): Promise<void> {
       },
       ratio: Number((baselineMs / run.ms).toFixed(3)),
       target: { recordsPerSecond: TARGET_RECORDS_PER_SECOND, met: rate(run.ms) >= TARGET_RECORDS_PER_SECOND },
+      ...(waits ? { backendStates: waits } : {}),
       ...(instrument
         ? {
             statements: instrument.stats().map((s) => ({
@@ -419,6 +427,7 @@ async function main(argv: string[]): Promise<void> {
         .join(', ')}; ${n(profiles.goldenProfiles)} golden profiles, ${n(profiles.changeEvents)} change events`,
       `  target     ≥ ${n(TARGET_RECORDS_PER_SECOND)} records/s: ${result.target.met ? 'met' : 'NOT met'}`,
     ];
+    if (waits) lines.push(...waitLines(waits));
     if (run.rejections.size > 0) {
       lines.push(`  rejected   ${[...run.rejections].map(([code, count]) => `${code} ${count}`).join(', ')}`);
     }
@@ -451,3 +460,14 @@ main(process.argv).catch((error: unknown) => {
   process.stderr.write(`bench:ingest: ${(error as Error).stack ?? String(error)}\n`);
   process.exitCode = 1;
 });
+
+/** `--waits`: how PostgreSQL's backends spent the pipeline, and the statements it most often waited after. */
+function waitLines(waits: BackendStateShares): string[] {
+  const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+  return [
+    `  waits      PostgreSQL ran the pipeline's statements ${percent(waits.running)} of the time and waited for ` +
+      `Node.js inside its transactions ${percent(waits.waitingOnClient)} (between them ${percent(waits.outsideTransactions)}; ` +
+      `${waits.samples.toLocaleString('en-US')} samples of pg_stat_activity); waiting most after:`,
+    ...waits.waitsAfter.slice(0, 6).map((w) => `             ${percent(w.share).padStart(6)}  ${w.statement}…`),
+  ];
+}
