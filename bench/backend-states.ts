@@ -58,6 +58,8 @@ parentPort.once('message', () => (stopping = true));
 })().catch((error) => parentPort.postMessage({ error: String(error) }));
 `;
 
+type SamplerResult = { counts: Record<string, number>; after: [string, number][] } | { error: string };
+
 /**
  * Samples `pg_stat_activity` every few milliseconds, from a worker thread on a connection of its own, for the
  * backends of one application name: how much of the time the server was running the application's statements and
@@ -65,25 +67,28 @@ parentPort.once('message', () => (stopping = true));
  * the share it fails to. Opt-in (`--waits`): the sampling costs the server a little CPU of its own.
  */
 export class BackendStates {
-  private constructor(private readonly worker: Worker) {}
+  private constructor(
+    private readonly worker: Worker,
+    /** The sampler's one message, listened for from the start: a sampler that failed early posts it unasked. */
+    private readonly result: Promise<SamplerResult>,
+  ) {}
 
   static start(url: string, application: string, intervalMs = 3): BackendStates {
     const worker = new Worker(SAMPLER, {
       eval: true,
       workerData: { url, application, intervalMs, pgPath: require.resolve('pg') },
     });
-    return new BackendStates(worker);
+    const result = new Promise<SamplerResult>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    result.catch(() => undefined); // reported by stop()
+    return new BackendStates(worker, result);
   }
 
   async stop(): Promise<BackendStateShares> {
-    const result = new Promise<{ counts: Record<string, number>; after: [string, number][] } | { error: string }>(
-      (resolve, reject) => {
-        this.worker.once('message', resolve);
-        this.worker.once('error', reject);
-      },
-    );
     this.worker.postMessage('stop');
-    const outcome = await result;
+    const outcome = await this.result;
     await this.worker.terminate();
     if ('error' in outcome) throw new Error(`sampling pg_stat_activity failed: ${outcome.error}`);
     const { counts, after } = outcome;

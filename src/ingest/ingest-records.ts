@@ -100,8 +100,8 @@ const PREPARE_SLICE = 50;
  * (accepted, or rejected with a coded reason), and for each source record its state and matching keys as if it
  * were new, which most records are — `ingestRecords` uses that guess only for a record that turns out new and
  * whose arrivals were all fresh. Pure, so a bulk import prepares the next batch while the one before commits;
- * done in slices of 50 records with a turn for other work between them, so that the batch in flight is not kept
- * waiting for its next statement (the batch in flight waits at most one slice, ~2 ms). The lists are the transaction's own: prepare again for a retry.
+ * done in slices of 50 records with a turn for other work between them, so that the batch in flight waits at most
+ * one slice (~2 ms) for its next statement. The lists are the transaction's own: prepare again for a retry.
  */
 export interface PreparedBatch {
   accepted: { index: number; record: CanonicalRecord }[];

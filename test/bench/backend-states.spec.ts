@@ -45,4 +45,12 @@ describe("bench: PostgreSQL's backend states, sampled (real PostgreSQL)", () => 
       await Promise.all([client.end(), other.end()]);
     }
   });
+
+  it('reports a sampler that could not connect when stopped, however long before it failed', async () => {
+    const url = new URL(db.url);
+    url.pathname = '/no_such_database_for_states';
+    const states = BackendStates.start(url.toString(), 'states-under-test');
+    await new Promise((resolve) => setTimeout(resolve, 500)); // it has failed by now
+    await expect(states.stop()).rejects.toThrow(/sampling pg_stat_activity failed: .*no_such_database_for_states/);
+  });
 });

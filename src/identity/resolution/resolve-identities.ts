@@ -687,10 +687,11 @@ async function decideInSlices(
 
   // In a batch of several slices the first is a quarter of the others: PostgreSQL has nothing to write until it
   // is decided. A batch of one slice stays one.
-  const firstSlice = requests.length > pipeline.sliceSize ? Math.ceil(pipeline.sliceSize / 4) : pipeline.sliceSize;
+  let nextFlush = requests.length > pipeline.sliceSize ? Math.ceil(pipeline.sliceSize / 4) : pipeline.sliceSize;
   for (let index = 0; index < requests.length && !failed; index++) {
-    if (index === firstSlice || (index > firstSlice && (index - firstSlice) % pipeline.sliceSize === 0)) {
+    if (index === nextFlush) {
       flushUpTo(index);
+      nextFlush += pipeline.sliceSize;
     }
     // Turns only while a slice's writes may be running.
     if (sliceStart > 0 && index % DECIDE_TURN === 0) await nextTurn();
