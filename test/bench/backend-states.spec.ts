@@ -39,8 +39,10 @@ describe("bench: PostgreSQL's backend states, sampled (real PostgreSQL)", () => 
       expect(shares.running).toBeGreaterThan(0.25);
       expect(shares.running).toBeLessThan(0.55);
       expect(shares.running + shares.waitingOnClient + shares.outsideTransactions).toBeCloseTo(1, 5);
+      // The wait is the busy 600 ms after the first step; the turn between BEGIN and it may catch a sample or two
+      // on a loaded machine.
       expect(shares.waitsAfter[0].statement).toBe('SELECT 1 AS first_step');
-      expect(shares.waitsAfter[0].share).toBeCloseTo(shares.waitingOnClient, 5);
+      expect(shares.waitsAfter[0].share).toBeGreaterThan(shares.waitingOnClient * 0.9);
     } finally {
       await Promise.all([client.end(), other.end()]);
     }
