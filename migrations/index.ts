@@ -11,6 +11,7 @@ import { FeedTxidOffset1798001500000 } from './1798001500000-FeedTxidOffset';
 import { LeanerBlockingKeys1798001600000 } from './1798001600000-LeanerBlockingKeys';
 import { LeanIdentifiers1798001700000 } from './1798001700000-LeanIdentifiers';
 import { DocumentsWithoutStatistics1798001800000 } from './1798001800000-DocumentsWithoutStatistics';
+import { GroupedLineage1798001900000 } from './1798001900000-GroupedLineage';
 
 /** Every migration, oldest first. `createDataSource` registers them; add new ones at the end. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   LeanerBlockingKeys1798001600000,
   LeanIdentifiers1798001700000,
   DocumentsWithoutStatistics1798001800000,
+  GroupedLineage1798001900000,
 ];

@@ -113,13 +113,13 @@ export async function exportProfile(
   };
   const [profile]: Record<string, unknown>[] = await tx.manager.query(
     `SELECT g.*, (
-       SELECT coalesce(jsonb_object_agg(l.key, jsonb_build_object(
-                'sourceRecordId', l.value->>'r',
-                'source', CASE WHEN l.value->>'r' IS NULL THEN 'steward' ELSE s.source END,
-                'rule', l.value->>'rule',
-                'pinned', coalesce((l.value->>'pinned')::boolean, false),
-                'updatedAt', coalesce(s.field_updated_at->>l.key, l.value->>'at'))), '{}')
-         FROM jsonb_each(g.lineage) AS l LEFT JOIN source_record s ON s.id = (l.value->>'r')::uuid
+       SELECT coalesce(jsonb_object_agg(l.field, jsonb_build_object(
+                'sourceRecordId', l.source_record_id,
+                'source', CASE WHEN l.source_record_id IS NULL THEN 'steward' ELSE s.source END,
+                'rule', l.rule,
+                'pinned', l.rule = 'pin',
+                'updatedAt', coalesce(s.field_updated_at->>l.field, l.pinned_at))), '{}')
+         FROM hub_lineage_fields(g.lineage) AS l LEFT JOIN source_record s ON s.id = l.source_record_id
      ) AS lineage
        FROM golden_profile g WHERE g.id = $1`,
     [end.id],

@@ -142,3 +142,61 @@ describe('change_event.txid', () => {
     expect(BigInt(txid)).toBeLessThan(horizon);
   });
 });
+
+describe('migration GroupedLineage', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrated: false });
+  });
+  afterAll(async () => {
+    await db?.destroy();
+  });
+
+  const CRM = '0190a0a0-0000-7000-8000-000000000001';
+  const MA = '0190a0a0-0000-7000-8000-000000000002';
+  const PER_FIELD = {
+    email: { r: MA, rule: 'mostRecent' },
+    firstName: { r: CRM, rule: 'sourcePriority' },
+    lastName: { r: CRM, rule: 'sourcePriority' },
+    phone: { r: MA, rule: 'pin', pinned: true },
+    company: { r: null, rule: 'pin', pinned: true, at: '2026-03-01T00:00:00.000Z' },
+  };
+  const GROUPED = {
+    [CRM]: { sourcePriority: ['firstName', 'lastName'] },
+    [MA]: { mostRecent: ['email'], pin: ['phone'] },
+    steward: { '2026-03-01T00:00:00.000Z': ['company'] },
+  };
+
+  it('groups stored lineage by record and rule, reads it per field in SQL, and undoes it', async () => {
+    const ds = db.dataSource;
+    await ds.runMigrations({ transaction: 'each' });
+    await ds.undoLastMigration({ transaction: 'each' });
+    const [{ id }] = await ds.query(`INSERT INTO golden_profile (lineage) VALUES ($1) RETURNING id`, [
+      JSON.stringify(PER_FIELD),
+    ]);
+    const [{ id: erased }] = await ds.query(`INSERT INTO golden_profile (status) VALUES ('erased') RETURNING id`);
+
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    expect(applied.map((m) => m.name)).toEqual(['GroupedLineage1798001900000']);
+    const lineageOf = async (profileId: string) =>
+      (await ds.query(`SELECT lineage FROM golden_profile WHERE id = $1`, [profileId]))[0].lineage;
+    expect(await lineageOf(id)).toEqual(GROUPED);
+    expect(await lineageOf(erased)).toEqual({});
+    const fields = await ds.query(
+      `SELECT l.* FROM golden_profile g, hub_lineage_fields(g.lineage) AS l WHERE g.id = $1 ORDER BY l.field`,
+      [id],
+    );
+    expect(fields).toEqual([
+      { field: 'company', source_record_id: null, rule: 'pin', pinned_at: '2026-03-01T00:00:00.000Z' },
+      { field: 'email', source_record_id: MA, rule: 'mostRecent', pinned_at: null },
+      { field: 'firstName', source_record_id: CRM, rule: 'sourcePriority', pinned_at: null },
+      { field: 'lastName', source_record_id: CRM, rule: 'sourcePriority', pinned_at: null },
+      { field: 'phone', source_record_id: MA, rule: 'pin', pinned_at: null },
+    ]);
+
+    await ds.undoLastMigration({ transaction: 'each' });
+    expect(await lineageOf(id)).toEqual(PER_FIELD);
+    expect(await lineageOf(erased)).toEqual({});
+  });
+});

@@ -60,7 +60,7 @@ describe('what the statistics cover (real PostgreSQL)', () => {
       `WITH g AS (
          INSERT INTO golden_profile (first_name, last_name, email, custom, lineage)
          SELECT 'Anna' || n % 7, 'Nowak' || n % 11, 'anna' || n || '@example.com', jsonb_build_object('score', n),
-                jsonb_build_object('email', jsonb_build_object('rule', 'mostRecent'))
+                jsonb_build_object(gen_random_uuid()::text, jsonb_build_object('mostRecent', jsonb_build_array('email')))
            FROM generate_series(1, 300) AS n
          RETURNING id, email),
        s AS (

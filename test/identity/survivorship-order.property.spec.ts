@@ -54,9 +54,9 @@ describe('survivorship is independent of arrival order (property, real PostgreSQ
     const rows: Record<string, unknown>[] = await db.dataSource.query(
       `SELECT DISTINCT ON (g.id) split_part(s.external_id, '-', 1) AS person, g.company, g.job_title, right(g.phone, 1) AS phone,
               g.address_city, g.address_line1, g.custom,
-              (SELECT jsonb_object_agg(k, jsonb_build_object('source', r.source, 'rule', v->>'rule'))
-                 FROM jsonb_each(g.lineage) AS l(k, v) LEFT JOIN source_record r ON r.id = (v->>'r')::uuid
-                WHERE k <> 'email') AS lineage,
+              (SELECT jsonb_object_agg(l.field, jsonb_build_object('source', r.source, 'rule', l.rule))
+                 FROM hub_lineage_fields(g.lineage) AS l LEFT JOIN source_record r ON r.id = l.source_record_id
+                WHERE l.field <> 'email') AS lineage,
               (SELECT coalesce(jsonb_agg(jsonb_build_object('field', c.field, 'reason', c.reason) ORDER BY c.field), '[]')
                  FROM conflict c WHERE c.profile_id = g.id AND c.status = 'open') AS conflicts
          FROM golden_profile g JOIN source_record s ON s.profile_id = g.id

@@ -118,7 +118,7 @@ async function stateDigest(dataSource: DataSource): Promise<{ digest: string; ro
                      (to_jsonb(s) - 'id' - 'profile_id' - 'version' - 'created_at' - 'updated_at' - 'deleted_at')::text,
                      (SELECT min(o.source || ':' || o.external_id) FROM source_record o WHERE o.profile_id = s.profile_id),
                      (to_jsonb(g) - 'id' - 'merged_into_id' - 'version' - 'lineage' - 'created_at' - 'updated_at')::text,
-                     (SELECT jsonb_object_agg(e.key, e.value - 'r' - 'sourceRecordId') FROM jsonb_each(g.lineage) e)::text
+                     (SELECT jsonb_object_agg(l.field, l.rule) FROM hub_lineage_fields(g.lineage) AS l)::text
                    ) AS line
               FROM source_record s JOIN golden_profile g ON g.id = s.profile_id) lines`);
   return row;

@@ -11,21 +11,9 @@ import {
   type Relation,
   type ValueTransformer,
 } from 'typeorm';
+import type { StoredLineage } from '../survivorship/stored-lineage';
 
 export type GoldenProfileStatus = 'active' | 'merged' | 'erased';
-
-/** Where the golden value of one field came from, and why it won. Stored per field path in `lineage`. */
-export interface FieldLineage {
-  value: unknown;
-  /** Source key, e.g. `salesforce`; null when a steward pinned a value of their own. */
-  source: string | null;
-  sourceRecordId: string | null;
-  /** The survivorship rule that chose the value, e.g. `most_recent`, `source_priority`, `pinned`. */
-  rule: string;
-  /** ISO timestamp of the winning value at its source. */
-  updatedAt: string | null;
-  pinned: boolean;
-}
 
 /** numeric → number; a numeric(10,2) score fits a double without loss. */
 const decimal: ValueTransformer = {
@@ -117,9 +105,12 @@ export class GoldenProfile {
   @Column({ type: 'jsonb', default: {} })
   custom!: Record<string, unknown>;
 
-  /** Field path (`email`, `address.city`, `custom.tier`) → lineage of its golden value. */
+  /**
+   * Where each golden value came from and which rule chose it, grouped by source record and rule (`StoredLineage`);
+   * `findProfilesByIds` reads it as lineage per field path.
+   */
   @Column({ type: 'jsonb', default: {} })
-  lineage!: Record<string, FieldLineage>;
+  lineage!: StoredLineage;
 
   @Column({ type: 'numeric', precision: 10, scale: 2, default: 0, transformer: decimal })
   leadScore!: number;

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { GOLDEN_ATTRIBUTE_COLUMNS, goldenRowAttributes, type FlatAttributes } from '../golden-attributes';
 import type { FieldLineage } from '../survivorship/compute-golden';
-import type { StoredFieldLineage } from '../survivorship/refresh-golden-profiles';
+import { lineageRecordIds, storedFields, type StoredLineage } from '../survivorship/stored-lineage';
 
 export type ProfileStatus = 'active' | 'merged' | 'erased';
 
@@ -42,13 +42,7 @@ export async function findProfilesByIds(ds: DataSource, ids: readonly string[]):
        FROM golden_profile WHERE id = ANY($1::uuid[])`,
     [ids],
   );
-  const referenced = [
-    ...new Set(
-      rows.flatMap((row) =>
-        Object.values((row.lineage as Record<string, StoredFieldLineage>) ?? {}).flatMap((l) => (l.r ? [l.r] : [])),
-      ),
-    ),
-  ];
+  const referenced = [...new Set(rows.flatMap((row) => lineageRecordIds(row.lineage as StoredLineage)))];
   const sources = new Map<string, { source: string; fieldUpdatedAt: Record<string, string> }>();
   if (referenced.length > 0) {
     const records: { id: string; source: string; field_updated_at: Record<string, string> }[] = await ds.query(
@@ -73,15 +67,15 @@ function toProfileView(
     version: row.version as number,
     attributes,
     lineage: Object.fromEntries(
-      Object.entries((row.lineage as Record<string, StoredFieldLineage>) ?? {}).map(([field, stored]) => {
-        const record = stored.r ? sources.get(stored.r) : undefined;
+      storedFields(row.lineage as StoredLineage).map(({ field, sourceRecordId, rule, pinnedAt }) => {
+        const record = sourceRecordId ? sources.get(sourceRecordId) : undefined;
         const lineage: FieldLineage = {
           value: attributes[field] ?? null,
-          source: stored.r === null ? 'steward' : (record?.source ?? 'unknown'),
-          sourceRecordId: stored.r,
-          rule: stored.rule,
-          updatedAt: stored.at ?? record?.fieldUpdatedAt[field] ?? '',
-          pinned: stored.pinned === true,
+          source: sourceRecordId === null ? 'steward' : (record?.source ?? 'unknown'),
+          sourceRecordId,
+          rule,
+          updatedAt: pinnedAt ?? record?.fieldUpdatedAt[field] ?? '',
+          pinned: rule === 'pin',
         };
         return [field, lineage];
       }),

@@ -10,16 +10,11 @@ import {
   goldenRowAttributes,
   type FlatAttributes,
 } from '../golden-attributes';
-import {
-  computeGolden,
-  type FieldLineage,
-  type GoldenValues,
-  type Pin,
-  type SurvivorshipInput,
-} from './compute-golden';
+import { computeGolden, type GoldenValues, type Pin, type SurvivorshipInput } from './compute-golden';
 import { rescoreProfiles } from '../../segments/lead-scoring';
 import { updateMemberships } from '../../segments/membership';
 import { loadPins, syncConflicts } from './conflicts';
+import { storeLineage } from './stored-lineage';
 import { DEFAULT_SURVIVORSHIP, slotOf, type SurvivorshipSettings } from './survivorship-rules';
 
 export interface GoldenChange {
@@ -49,30 +44,6 @@ interface GoldenRow {
 const COLUMNS = CORE_ATTRIBUTES.map((f) => CORE_COLUMNS[f]);
 const COLUMN_TYPES = COLUMNS.map((c) => `${c} ${c === 'birth_date' ? 'date' : 'text'}`).join(', ');
 
-/**
- * Lineage as stored: per field only the winning source record and the rule (`{ r, rule, pinned? }`). The value
- * is in its column, the source and the source time are on the source record — readers join them back
- * (`findProfilesByIds`), so nothing is stored twice and the golden write stays small. A value a steward typed in
- * has no record (`r: null`) and keeps its pin time (`at`).
- */
-export interface StoredFieldLineage {
-  r: string | null;
-  rule: string;
-  pinned?: true;
-  at?: string;
-}
-
-export function storedLineage(lineage: Record<string, FieldLineage>): Record<string, StoredFieldLineage> {
-  return Object.fromEntries(
-    Object.entries(lineage).map(([field, l]) => {
-      const stored: StoredFieldLineage = { r: l.sourceRecordId, rule: l.rule };
-      if (l.pinned) stored.pinned = true;
-      if (l.sourceRecordId === null) stored.at = l.updatedAt;
-      return [field, stored];
-    }),
-  );
-}
-
 const survivorship = (tx: TxContext) => tx.settings?.survivorship ?? DEFAULT_SURVIVORSHIP;
 
 /**
@@ -81,7 +52,7 @@ const survivorship = (tx: TxContext) => tx.settings?.survivorship ?? DEFAULT_SUR
  * core columns — ~130 bytes of each row's ~1,400 that both sides would otherwise write and parse.
  */
 function rowValues(id: string, version: number, golden: GoldenValues): Record<string, unknown> {
-  const row: Record<string, unknown> = { id, version, lineage: storedLineage(golden.lineage), custom: {} };
+  const row: Record<string, unknown> = { id, version, lineage: storeLineage(golden.lineage), custom: {} };
   for (const field of CORE_ATTRIBUTES) {
     const value = golden.attributes[field];
     if (value !== undefined && value !== null) row[CORE_COLUMNS[field]] = value;
