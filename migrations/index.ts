@@ -12,6 +12,7 @@ import { LeanerBlockingKeys1798001600000 } from './1798001600000-LeanerBlockingK
 import { LeanIdentifiers1798001700000 } from './1798001700000-LeanIdentifiers';
 import { DocumentsWithoutStatistics1798001800000 } from './1798001800000-DocumentsWithoutStatistics';
 import { GroupedLineage1798001900000 } from './1798001900000-GroupedLineage';
+import { CompactFieldTimes1798002000000 } from './1798002000000-CompactFieldTimes';
 
 /** Every migration, oldest first. `createDataSource` registers them; add new ones at the end. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   LeanIdentifiers1798001700000,
   DocumentsWithoutStatistics1798001800000,
   GroupedLineage1798001900000,
+  CompactFieldTimes1798002000000,
 ];

@@ -3,6 +3,7 @@ import type { TxContext } from '../common/context';
 import { toGlobalId } from '../common/global-id';
 import { pgArray } from '../db/pg-array';
 import { findChainEnds } from '../identity/queries/merge-reads';
+import { fieldTimes, SOURCE_TIME_SQL } from '../ingest/store/field-times';
 import type { PrivacyOutcome } from './erase-profile';
 import { deadLetterTieCondition, deadLetterTieParameters, loadPersonKeys } from './person-data';
 
@@ -118,7 +119,7 @@ export async function exportProfile(
                 'source', CASE WHEN l.source_record_id IS NULL THEN 'steward' ELSE s.source END,
                 'rule', l.rule,
                 'pinned', l.rule = 'pin',
-                'updatedAt', coalesce(s.field_updated_at->>l.field, l.pinned_at))), '{}')
+                'updatedAt', coalesce(s.field_updated_at->>l.field, ${SOURCE_TIME_SQL('s')}, l.pinned_at))), '{}')
          FROM hub_lineage_fields(g.lineage) AS l LEFT JOIN source_record s ON s.id = l.source_record_id
      ) AS lineage
        FROM golden_profile g WHERE g.id = $1`,
@@ -134,6 +135,14 @@ export async function exportProfile(
     const rows: Record<string, unknown>[] = await tx.manager.query(...bind(sql, parameters));
     document[name] = rows.map(camelRow);
     counts[name] = rows.length;
+  }
+  // Each source record's per-field times in full, as the API shows them (stored, they leave out the record's time).
+  for (const record of document.sourceRecords as Record<string, unknown>[]) {
+    record.fieldUpdatedAt = fieldTimes(
+      record.attributes as Record<string, unknown>,
+      record.fieldUpdatedAt as Record<string, string>,
+      (record.sourceUpdatedAt as Date | null)?.toISOString() ?? null,
+    );
   }
   const generatedAt = new Date();
   document.generatedAt = generatedAt.toISOString();

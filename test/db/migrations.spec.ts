@@ -45,6 +45,17 @@ async function appliedMigrations(ds: DataSource): Promise<number> {
   return row.n;
 }
 
+/**
+ * Migrates until `name` is the last migration applied: all the way up, then down to it (the migrations after it
+ * run and are undone, as a deployment rolling back would).
+ */
+async function migrateTo(ds: DataSource, name: string): Promise<void> {
+  const target = ds.migrations.findIndex((m) => m.name === name) + 1;
+  expect(target).toBeGreaterThan(0);
+  await ds.runMigrations({ transaction: 'each' });
+  while ((await appliedMigrations(ds)) > target) await ds.undoLastMigration({ transaction: 'each' });
+}
+
 describe('migrations', () => {
   let db: TestDatabase;
 
@@ -170,15 +181,13 @@ describe('migration GroupedLineage', () => {
 
   it('groups stored lineage by record and rule, reads it per field in SQL, and undoes it', async () => {
     const ds = db.dataSource;
-    await ds.runMigrations({ transaction: 'each' });
-    await ds.undoLastMigration({ transaction: 'each' });
+    await migrateTo(ds, 'DocumentsWithoutStatistics1798001800000');
     const [{ id }] = await ds.query(`INSERT INTO golden_profile (lineage) VALUES ($1) RETURNING id`, [
       JSON.stringify(PER_FIELD),
     ]);
     const [{ id: erased }] = await ds.query(`INSERT INTO golden_profile (status) VALUES ('erased') RETURNING id`);
 
-    const applied = await ds.runMigrations({ transaction: 'each' });
-    expect(applied.map((m) => m.name)).toEqual(['GroupedLineage1798001900000']);
+    await migrateTo(ds, 'GroupedLineage1798001900000');
     const lineageOf = async (profileId: string) =>
       (await ds.query(`SELECT lineage FROM golden_profile WHERE id = $1`, [profileId]))[0].lineage;
     expect(await lineageOf(id)).toEqual(GROUPED);
@@ -195,8 +204,46 @@ describe('migration GroupedLineage', () => {
       { field: 'phone', source_record_id: MA, rule: 'pin', pinned_at: null },
     ]);
 
-    await ds.undoLastMigration({ transaction: 'each' });
+    await migrateTo(ds, 'DocumentsWithoutStatistics1798001800000');
     expect(await lineageOf(id)).toEqual(PER_FIELD);
     expect(await lineageOf(erased)).toEqual({});
+  });
+});
+
+describe('migration CompactFieldTimes', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrated: false });
+  });
+  afterAll(async () => {
+    await db?.destroy();
+  });
+
+  it("keeps only the times that differ from the record's, and writes them all again when undone", async () => {
+    const ds = db.dataSource;
+    await migrateTo(ds, 'GroupedLineage1798001900000');
+    const [{ id: profileId }] = await ds.query(`INSERT INTO golden_profile DEFAULT VALUES RETURNING id`);
+    const full = {
+      email: '2026-02-01T10:00:00.000Z',
+      firstName: '2026-01-01T09:00:00.000Z',
+      'custom.tier': '2026-02-01T10:00:00.000Z',
+      $deleted: '2026-02-01T10:00:00.000Z',
+    };
+    const [{ id }] = await ds.query(
+      `INSERT INTO source_record (source, external_id, profile_id, attributes, field_updated_at, source_updated_at)
+       VALUES ('crm', 'c1', $1, $2, $3, '2026-02-01T10:00:00Z') RETURNING id`,
+      [profileId, { email: 'a@x.io', firstName: 'Ann', 'custom.tier': 'gold' }, full],
+    );
+    const timesOf = async () =>
+      (await ds.query(`SELECT field_updated_at FROM source_record WHERE id = $1`, [id]))[0].field_updated_at;
+
+    await migrateTo(ds, 'CompactFieldTimes1798002000000');
+    expect(await timesOf()).toEqual({
+      firstName: '2026-01-01T09:00:00.000Z',
+      $deleted: '2026-02-01T10:00:00.000Z',
+    });
+    await migrateTo(ds, 'GroupedLineage1798001900000');
+    expect(await timesOf()).toEqual(full);
   });
 });

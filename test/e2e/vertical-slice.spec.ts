@@ -103,6 +103,56 @@ describe('vertical slice: ingest → golden profile → query → subscription',
     ]);
   });
 
+  it("shows each field's source time after a partial update, storing only the times older than the record's", async () => {
+    const created = await graphql(hub.url, INGEST, {
+      source: 'salesforce',
+      records: [contact({ externalId: 'sf-times', attributes: { email: 'tim@example.com', firstName: 'Tim' } })],
+    });
+    const { profileId, sourceRecordId } = created.data!.ingest.results[0];
+    const updated = await graphql(hub.url, INGEST, {
+      source: 'salesforce',
+      records: [
+        contact({ externalId: 'sf-times', updatedAt: '2026-11-03T12:00:00Z', attributes: { firstName: 'Timothy' } }),
+      ],
+    });
+    expect(updated.data!.ingest.results[0]).toMatchObject({ status: 'UPDATED', profileId });
+
+    const { data } = await graphql(
+      hub.url,
+      `
+        query Times($id: ID!) {
+          profile(id: $id) {
+            lineage {
+              name
+              updatedAt
+            }
+            sourceRecords {
+              fieldUpdatedAt
+              sourceUpdatedAt
+            }
+          }
+        }
+      `,
+      { id: profileId },
+    );
+    expect(data!.profile.sourceRecords).toEqual([
+      {
+        fieldUpdatedAt: { email: '2026-11-01T10:00:00.000Z', firstName: '2026-11-03T12:00:00.000Z' },
+        sourceUpdatedAt: '2026-11-03T12:00:00.000Z',
+      },
+    ]);
+    expect(data!.profile.lineage).toEqual(
+      expect.arrayContaining([
+        { name: 'email', updatedAt: '2026-11-01T10:00:00.000Z' },
+        { name: 'firstName', updatedAt: '2026-11-03T12:00:00.000Z' },
+      ]),
+    );
+    const [stored] = await hub.db.dataSource.query(`SELECT field_updated_at FROM source_record WHERE id = $1`, [
+      fromGlobalId('SourceRecord', sourceRecordId),
+    ]);
+    expect(stored.field_updated_at).toEqual({ email: '2026-11-01T10:00:00.000Z' });
+  });
+
   it('joins a record from another system with the same email to the same profile', async () => {
     const first = await graphql(hub.url, INGEST, {
       source: 'salesforce',

@@ -38,7 +38,7 @@ describe('ingest ordering (property, real PostgreSQL)', () => {
 
   async function state(source: string) {
     const records = await db.dataSource.query(
-      `SELECT external_id, attributes, field_updated_at, deleted, delete_reason
+      `SELECT external_id, attributes, field_updated_at, source_updated_at, deleted, delete_reason
          FROM source_record WHERE source = $1 ORDER BY external_id`,
       [source],
     );

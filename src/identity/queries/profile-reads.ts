@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { fieldTime, fieldTimes } from '../../ingest/store/field-times';
 import { GOLDEN_ATTRIBUTE_COLUMNS, goldenRowAttributes, type FlatAttributes } from '../golden-attributes';
 import type { FieldLineage } from '../survivorship/compute-golden';
 import { lineageRecordIds, storedFields, type StoredLineage } from '../survivorship/stored-lineage';
@@ -43,22 +44,29 @@ export async function findProfilesByIds(ds: DataSource, ids: readonly string[]):
     [ids],
   );
   const referenced = [...new Set(rows.flatMap((row) => lineageRecordIds(row.lineage as StoredLineage)))];
-  const sources = new Map<string, { source: string; fieldUpdatedAt: Record<string, string> }>();
+  const sources = new Map<string, LineageRecord>();
   if (referenced.length > 0) {
-    const records: { id: string; source: string; field_updated_at: Record<string, string> }[] = await ds.query(
-      'SELECT id, source, field_updated_at FROM source_record WHERE id = ANY($1::uuid[])',
-      [referenced],
-    );
-    for (const r of records) sources.set(r.id, { source: r.source, fieldUpdatedAt: r.field_updated_at });
+    const records: { id: string; source: string; field_updated_at: Record<string, string>; at: Date | null }[] =
+      await ds.query(
+        `SELECT id, source, field_updated_at, source_updated_at AS at FROM source_record WHERE id = ANY($1::uuid[])`,
+        [referenced],
+      );
+    for (const r of records) {
+      sources.set(r.id, { source: r.source, storedTimes: r.field_updated_at, at: r.at?.toISOString() ?? null });
+    }
   }
   const byId = new Map(rows.map((row) => [row.id as string, toProfileView(row, sources)]));
   return ids.map((id) => byId.get(id) ?? null);
 }
 
-function toProfileView(
-  row: Record<string, unknown>,
-  sources: Map<string, { source: string; fieldUpdatedAt: Record<string, string> }>,
-): ProfileView {
+/** What lineage reads of a source record: its source and its per-field times as stored (`field-times.ts`). */
+interface LineageRecord {
+  source: string;
+  storedTimes: Record<string, string>;
+  at: string | null;
+}
+
+function toProfileView(row: Record<string, unknown>, sources: Map<string, LineageRecord>): ProfileView {
   const attributes = goldenRowAttributes(row);
   return {
     id: row.id as string,
@@ -74,7 +82,7 @@ function toProfileView(
           source: sourceRecordId === null ? 'steward' : (record?.source ?? 'unknown'),
           sourceRecordId,
           rule,
-          updatedAt: pinnedAt ?? record?.fieldUpdatedAt[field] ?? '',
+          updatedAt: pinnedAt ?? (record ? fieldTime(record.storedTimes, field, record.at) : null) ?? '',
           pinned: rule === 'pin',
         };
         return [field, lineage];
@@ -108,7 +116,11 @@ export async function findSourceRecordsByProfileIds(
       profileId: row.profile_id as string,
       deleted: row.deleted as boolean,
       attributes: row.attributes as FlatAttributes,
-      fieldUpdatedAt: row.field_updated_at as Record<string, string>,
+      fieldUpdatedAt: fieldTimes(
+        row.attributes as FlatAttributes,
+        row.field_updated_at as Record<string, string>,
+        (row.source_updated_at as Date | null)?.toISOString() ?? null,
+      ),
       sourceUpdatedAt: (row.source_updated_at as Date | null) ?? null,
       createdAt: row.created_at as Date,
       updatedAt: row.updated_at as Date,

@@ -3,6 +3,7 @@ import { jsonbRows } from '../../db/jsonb-rows';
 import type { StatementChain } from '../../db/statement-chain';
 import { appendChangeEvents, type AppendedChangeEvent, type NewChangeEvent } from '../../feed/change-events';
 import { sameValue } from '../../ingest/apply-patch';
+import { fieldTimes } from '../../ingest/store/field-times';
 import {
   CORE_ATTRIBUTES,
   CORE_COLUMNS,
@@ -138,7 +139,7 @@ export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[])
   );
   const records: (SurvivorshipInput & { profileId: string })[] = (
     await tx.manager.query(
-      `SELECT id, source, external_id, deleted, attributes, field_updated_at, profile_id
+      `SELECT id, source, external_id, deleted, attributes, field_updated_at, source_updated_at, profile_id
          FROM source_record WHERE profile_id = ANY($1::uuid[])`,
       [profileIds],
     )
@@ -148,7 +149,11 @@ export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[])
     externalId: r.external_id as string,
     deleted: r.deleted as boolean,
     attributes: r.attributes as FlatAttributes,
-    fieldUpdatedAt: r.field_updated_at as Record<string, string>,
+    fieldUpdatedAt: fieldTimes(
+      r.attributes as FlatAttributes,
+      r.field_updated_at as Record<string, string>,
+      r.source_updated_at ? (r.source_updated_at as Date).toISOString() : null,
+    ),
     profileId: r.profile_id as string,
   }));
 

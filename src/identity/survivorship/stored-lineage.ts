@@ -43,8 +43,18 @@ export function storeLineage(lineage: Record<string, FieldLineage>): StoredLinea
     const groups = (stored[key] ??= {});
     (groups[group] ??= []).push(field);
   }
-  for (const key in stored) for (const group in stored[key]) stored[key][group].sort();
+  for (const key in stored) for (const group in stored[key]) sortStrings(stored[key][group]);
   return stored;
+}
+
+/** Sorts in place; most lists come sorted already (fields are decided in order), and then nothing is allocated. */
+function sortStrings(list: string[]): void {
+  for (let i = 1; i < list.length; i++) {
+    if (list[i - 1] > list[i]) {
+      list.sort();
+      return;
+    }
+  }
 }
 
 /** The fields of a stored lineage, one entry per field path. */

@@ -5,6 +5,7 @@ import type { StatementChain } from '../../db/statement-chain';
 import type { FlatAttributes } from '../../identity/golden-attributes';
 import type { SourceRecordState } from '../apply-patch';
 import type { CanonicalRecord } from '../canonical-record';
+import { fieldTimes, storedFieldTimes } from './field-times';
 
 export const recordKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
 
@@ -55,20 +56,24 @@ export async function loadSourceRecords(
     [pgArray(keys.map((k) => k.source)), pgArray(keys.map((k) => k.externalId))],
   );
   return new Map(
-    rows.map((r) => [
-      recordKey(r.source as string, r.external_id as string),
-      {
-        id: r.id as string,
-        profileId: r.profile_id as string,
-        attributes: r.attributes as FlatAttributes,
-        fieldUpdatedAt: r.field_updated_at as Record<string, string>,
-        fieldSequence: r.field_sequence as Record<string, string>,
-        deleted: r.deleted as boolean,
-        deleteReason: (r.delete_reason as string | null) ?? null,
-        sourceUpdatedAt: r.source_updated_at ? (r.source_updated_at as Date).toISOString() : null,
-        sourceSequence: (r.source_sequence as string | null) ?? null,
-      },
-    ]),
+    rows.map((r) => {
+      const attributes = r.attributes as FlatAttributes;
+      const sourceUpdatedAt = r.source_updated_at ? (r.source_updated_at as Date).toISOString() : null;
+      return [
+        recordKey(r.source as string, r.external_id as string),
+        {
+          id: r.id as string,
+          profileId: r.profile_id as string,
+          attributes,
+          fieldUpdatedAt: fieldTimes(attributes, r.field_updated_at as Record<string, string>, sourceUpdatedAt),
+          fieldSequence: r.field_sequence as Record<string, string>,
+          deleted: r.deleted as boolean,
+          deleteReason: (r.delete_reason as string | null) ?? null,
+          sourceUpdatedAt,
+          sourceSequence: (r.source_sequence as string | null) ?? null,
+        },
+      ];
+    }),
   );
 }
 
@@ -116,7 +121,7 @@ export async function upsertSourceRecords(writes: SourceRecordWrite[], chain: St
           object_type: w.record.objectType,
           profile_id: w.profileId,
           attributes: w.state.attributes,
-          field_updated_at: w.state.fieldUpdatedAt,
+          field_updated_at: storedFieldTimes(w.state.attributes, w.state.fieldUpdatedAt, w.state.sourceUpdatedAt),
           field_sequence: w.state.fieldSequence,
           raw_payload: w.rawPayload,
           deleted: w.state.deleted,
