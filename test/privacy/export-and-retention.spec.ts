@@ -57,6 +57,16 @@ describe('exportProfile (right of access)', () => {
     expect(doc.profile.lineage.firstName).toMatchObject({ source: expect.any(String), rule: expect.any(String) });
     expect(doc.sourceRecords.map((r: { externalId: string }) => r.externalId).sort()).toEqual(['h-1', 'm-1', 's-1']);
     expect(doc.sourceRecords.every((r: { rawPayload: unknown }) => r.rawPayload !== null)).toBe(true);
+    // Each source record's time per attribute, in full; the lineage's time is its record's time for the field.
+    type Exported = { id: string; externalId: string; attributes: object; fieldUpdatedAt: Record<string, string> };
+    const records: Exported[] = doc.sourceRecords;
+    for (const record of records) {
+      expect(Object.keys(record.fieldUpdatedAt).sort()).toEqual(Object.keys(record.attributes).sort());
+    }
+    expect(records.find((r) => r.externalId === 'h-1')!.fieldUpdatedAt.email).toBe('2026-11-01T09:00:00.000Z');
+    const firstName = doc.profile.lineage.firstName;
+    const winner = records.find((r) => r.id === firstName.sourceRecordId)!;
+    expect(firstName.updatedAt).toBe(winner.fieldUpdatedAt.firstName);
     expect(doc.identifiers.map((i: { value: string }) => i.value)).toEqual(
       expect.arrayContaining(['olga.export@example.net', '+48600700800', 'C-42']),
     );
