@@ -2,6 +2,7 @@ import type { TxContext } from '../common/context';
 import { newRowId } from '../common/row-id';
 import { jsonbRows } from '../db/jsonb-rows';
 import type { StatementChain } from '../db/statement-chain';
+import { storedPayload } from './stored-payload';
 
 /** A change event to append to the outbox in the caller's transaction. */
 export interface NewChangeEvent {
@@ -45,7 +46,7 @@ function eventRows(events: NewChangeEvent[]) {
       profile_id: e.profileId ?? null,
       segment_key: e.segmentKey ?? null,
       origin_source: e.originSource ?? null,
-      payload: e.payload,
+      payload: storedPayload(e.type, e.profileId, e.payload),
       ord: e.ord,
     })),
   );

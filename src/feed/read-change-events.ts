@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { ErrorCode, HubError } from '../common/hub-error';
+import { feedPayload } from './stored-payload';
 
 /** One change event as the feed hands it out, with the cursor that resumes right after it. */
 export interface FeedEvent {
@@ -80,7 +81,7 @@ function toFeedEvent(row: Record<string, unknown>): FeedEvent {
     profileId: row.profile_id as string | null,
     segmentKey: row.segment_key as string | null,
     originSource: row.origin_source as string | null,
-    payload: row.payload as Record<string, unknown>,
+    payload: feedPayload(row.type as string, row.profile_id as string | null, row.payload as Record<string, unknown>),
     occurredAt: row.occurred_at as Date,
     cursor: encodeFeedCursor({ txid: BigInt(row.txid as string), position: BigInt(row.position as string) }),
   };

@@ -2,6 +2,7 @@ import { appendAudit, auditEntryFor } from '../audit/audit-trail';
 import type { TxContext } from '../common/context';
 import { toGlobalId } from '../common/global-id';
 import { pgArray } from '../db/pg-array';
+import { feedPayload } from '../feed/stored-payload';
 import { findChainEnds } from '../identity/queries/merge-reads';
 import { fieldTimes, SOURCE_TIME_SQL } from '../ingest/store/field-times';
 import type { PrivacyOutcome } from './erase-profile';
@@ -135,6 +136,14 @@ export async function exportProfile(
     const rows: Record<string, unknown>[] = await tx.manager.query(...bind(sql, parameters));
     document[name] = rows.map(camelRow);
     counts[name] = rows.length;
+  }
+  // Each change event's payload as the feed hands it out (stored, a golden change leaves out what it repeats).
+  for (const event of document.changeEvents as Record<string, unknown>[]) {
+    event.payload = feedPayload(
+      event.type as string,
+      event.profileId as string | null,
+      event.payload as Record<string, unknown>,
+    );
   }
   // Each source record's per-field times in full, as the API shows them (stored, they leave out the record's time).
   for (const record of document.sourceRecords as Record<string, unknown>[]) {

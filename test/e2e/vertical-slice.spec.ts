@@ -1,4 +1,5 @@
 import { fromGlobalId } from '../../src/common/global-id';
+import { feedPayload } from '../../src/feed/stored-payload';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
@@ -238,12 +239,13 @@ describe('vertical slice: ingest → golden profile → query → subscription',
     expect(last).toMatchObject({ type: 'profile.updated', profileId, changedFields: ['firstName'] });
     expect(last.version).toBeGreaterThanOrEqual(2);
     // The push carries the id of the committed outbox entry, so a client can resume the feed from it.
-    const [outbox] = await hub.db.dataSource.query(`SELECT type, payload FROM change_event WHERE id = $1`, [
+    const [outbox] = await hub.db.dataSource.query(`SELECT type, profile_id, payload FROM change_event WHERE id = $1`, [
       last.eventId,
     ]);
-    expect(outbox).toMatchObject({
-      type: 'profile.updated',
-      payload: { version: last.version, changedFields: ['firstName'] },
+    expect(outbox.type).toBe('profile.updated');
+    expect(feedPayload(outbox.type, outbox.profile_id, outbox.payload)).toMatchObject({
+      version: last.version,
+      changedFields: ['firstName'],
     });
 
     const { data } = await graphql(hub.url, PROFILE, { id: profileId });

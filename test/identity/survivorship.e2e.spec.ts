@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fromGlobalId } from '../../src/common/global-id';
+import { feedPayload } from '../../src/feed/stored-payload';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
 import { testTempDir } from '../support/test-temp';
 
@@ -54,11 +55,14 @@ describe('survivorship, conflicts and pins through the real hub', () => {
     expect(res.errors).toBeUndefined();
     return res.data!.profile;
   };
+  /** The profile's change events, payloads as the feed hands them out. */
   const changeEvents = async (profileId: string) =>
-    (await hub.db.dataSource.query(
-      `SELECT type, origin_source, payload FROM change_event WHERE profile_id = $1 ORDER BY position`,
-      [fromGlobalId('Profile', profileId)],
-    )) as { type: string; origin_source: string | null; payload: Record<string, any> }[];
+    (
+      (await hub.db.dataSource.query(
+        `SELECT type, profile_id, origin_source, payload FROM change_event WHERE profile_id = $1 ORDER BY position`,
+        [fromGlobalId('Profile', profileId)],
+      )) as { type: string; profile_id: string; origin_source: string | null; payload: Record<string, any> }[]
+    ).map(({ profile_id, ...e }) => ({ ...e, payload: feedPayload(e.type, profile_id, e.payload) }));
 
   beforeAll(async () => {
     hub = await startTestHub();
