@@ -144,7 +144,8 @@ export function goldenByChains(
       emit(
         slot,
         w.value,
-        (field) => ({
+        (field, value) => ({
+          value,
           source: w.record.source,
           sourceRecordId: w.record.id,
           rule: decision.rule,
@@ -191,7 +192,8 @@ function goldenOfOne(record: SurvivorshipInput, settings: SurvivorshipSettings):
     emit(
       slot,
       value,
-      (field) => ({
+      (field, fieldValue) => ({
+        value: fieldValue,
         source: record.source,
         sourceRecordId: record.id,
         rule,
@@ -233,7 +235,8 @@ function time(iso: string | undefined): number {
   return lastParsed.ms;
 }
 
-type LineageOf = (field: string) => Omit<FieldLineage, 'value'>;
+/** A flat field's lineage, its value included (one object per field, built whole). */
+type LineageOf = (field: string, value: AttributeValue) => FieldLineage;
 
 /** Writes a slot's value (an address object spreads into its parts) with lineage per flat field. */
 function emit(
@@ -250,12 +253,12 @@ function emit(
       if (partValue === null || partValue === undefined) continue;
       const field = `${ADDRESS_PREFIX}${part}`;
       attributes[field] = partValue;
-      lineage[field] = { value: partValue, ...lineageOf(field) };
+      lineage[field] = lineageOf(field, partValue);
     }
     return;
   }
   attributes[slot] = value;
-  lineage[slot] = { value, ...lineageOf(slot) };
+  lineage[slot] = lineageOf(slot, value);
 }
 
 /** A pin's value and lineage; a pin on a record that left the profile no longer applies. */
@@ -270,7 +273,8 @@ function fromPin(
     const candidate = candidates.find((c) => c.record.id === record.id);
     return {
       value: candidate?.value ?? null,
-      lineage: (field) => ({
+      lineage: (field, value) => ({
+        value,
         source: record.source,
         sourceRecordId: record.id,
         rule: 'pin',
@@ -281,7 +285,14 @@ function fromPin(
   }
   return {
     value: pin.value ?? null,
-    lineage: () => ({ source: 'steward', sourceRecordId: null, rule: 'pin', updatedAt: pin.pinnedAt, pinned: true }),
+    lineage: (_field, value) => ({
+      value,
+      source: 'steward',
+      sourceRecordId: null,
+      rule: 'pin',
+      updatedAt: pin.pinnedAt,
+      pinned: true,
+    }),
   };
 }
 

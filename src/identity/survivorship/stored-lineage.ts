@@ -36,12 +36,19 @@ export interface StoredField {
  * whatever order its fields were decided in (the golden refresh writes a row whose lineage differs, and only then).
  */
 export function storeLineage(lineage: Record<string, FieldLineage>): StoredLineage {
-  const stored: StoredLineage = {};
+  // Objects without a prototype are dictionaries from the start: a plain object given a property named by a record
+  // id (a new name every time) took a new hidden class each time, ~2.5 µs a profile.
+  const stored: StoredLineage = Object.create(null);
   for (const field in lineage) {
     const l = lineage[field];
-    const [key, group] = l.sourceRecordId === null ? [STEWARD_KEY, l.updatedAt] : [l.sourceRecordId, l.rule];
-    const groups = (stored[key] ??= {});
-    (groups[group] ??= []).push(field);
+    const steward = l.sourceRecordId === null;
+    const key = steward ? STEWARD_KEY : l.sourceRecordId!;
+    const group = steward ? l.updatedAt : l.rule;
+    let groups = stored[key];
+    if (groups === undefined) stored[key] = groups = Object.create(null) as Record<string, string[]>;
+    const fields = groups[group];
+    if (fields === undefined) groups[group] = [field];
+    else fields.push(field);
   }
   for (const key in stored) for (const group in stored[key]) sortStrings(stored[key][group]);
   return stored;
