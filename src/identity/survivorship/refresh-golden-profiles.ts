@@ -32,8 +32,12 @@ export interface GoldenChange {
   inConflict?: string[];
 }
 
-const valuesOf = (fields: string[], attributes: FlatAttributes): FlatAttributes =>
-  Object.fromEntries(fields.map((f) => [f, attributes[f] ?? null]));
+/** The values of `fields`, `null` for a cleared one (a loop: one object per change, no pairs array). */
+function valuesOf(fields: string[], attributes: FlatAttributes): FlatAttributes {
+  const values: FlatAttributes = {};
+  for (const field of fields) values[field] = attributes[field] ?? null;
+  return values;
+}
 
 interface GoldenRow {
   id: string;
