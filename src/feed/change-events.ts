@@ -1,6 +1,6 @@
 import type { TxContext } from '../common/context';
 import { newRowId } from '../common/row-id';
-import { jsonbRows } from '../db/jsonb-rows';
+import { TupleSet } from '../db/tuple-set';
 import type { StatementChain } from '../db/statement-chain';
 import { storedPayload } from './stored-payload';
 
@@ -20,6 +20,23 @@ export interface AppendedChangeEvent extends NewChangeEvent {
   occurredAt: string;
 }
 
+/** An event to append with its new id and its place in the statement (`ord`, the order positions follow). */
+interface EventWrite {
+  event: NewChangeEvent;
+  id: string;
+  ord: number;
+}
+
+const EVENT_ROWS = new TupleSet<EventWrite>({
+  id: { type: 'uuid', value: (w) => w.id },
+  type: { type: 'text', value: (w) => w.event.type },
+  profile_id: { type: 'uuid', value: (w) => w.event.profileId },
+  segment_key: { type: 'text', value: (w) => w.event.segmentKey },
+  origin_source: { type: 'text', value: (w) => w.event.originSource },
+  payload: { type: 'jsonb', value: (w) => storedPayload(w.event.type, w.event.profileId, w.event.payload) },
+  ord: { type: 'int', value: (w) => w.ord },
+});
+
 /**
  * The transaction's feed id (`hub_current_txid()`, the column's default) is read once per statement, as an
  * uncorrelated sub-select: as the default it ran once per row, and the function — SQL with a sub-query, which
@@ -29,8 +46,7 @@ export interface AppendedChangeEvent extends NewChangeEvent {
  */
 const INSERT_CHANGE_EVENTS = `INSERT INTO change_event (id, type, profile_id, segment_key, origin_source, payload, txid)
      SELECT e.id, e.type, e.profile_id, e.segment_key, e.origin_source, e.payload, (SELECT hub_current_txid())
-       FROM jsonb_to_recordset($1::jsonb)
-            AS e(id uuid, type text, profile_id uuid, segment_key text, origin_source text, payload jsonb, ord int)
+       FROM ${EVENT_ROWS.sql('$1')} AS e
       ORDER BY e.ord
      RETURNING id, position, occurred_at`;
 
@@ -39,17 +55,7 @@ type InsertedRow = { id: string; position: string; occurred_at: Date };
 /** The events with their new ids, and the statement's parameter. */
 function eventRows(events: NewChangeEvent[]) {
   const ids = events.map(() => newRowId());
-  const parameter = jsonbRows(
-    events.map((e, ord) => ({
-      id: ids[ord],
-      type: e.type,
-      profile_id: e.profileId ?? null,
-      segment_key: e.segmentKey ?? null,
-      origin_source: e.originSource ?? null,
-      payload: storedPayload(e.type, e.profileId, e.payload),
-      ord,
-    })),
-  );
+  const parameter = EVENT_ROWS.encode(events.map((event, ord) => ({ event, id: ids[ord], ord })));
   // Each appended event is the caller's event with its id, position and time, copied once (a copy with the id and
   // its order, then one without the order through a rest pattern, cost ~5 µs an event).
   const appended = (rows: InsertedRow[]): AppendedChangeEvent[] => {

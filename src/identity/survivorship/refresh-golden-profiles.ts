@@ -1,5 +1,5 @@
 import type { TxContext } from '../../common/context';
-import { jsonbRows } from '../../db/jsonb-rows';
+import { TupleSet, type TupleColumn } from '../../db/tuple-set';
 import type { StatementChain } from '../../db/statement-chain';
 import { appendChangeEvents, type AppendedChangeEvent, type NewChangeEvent } from '../../feed/change-events';
 import { sameValue } from '../../ingest/apply-patch';
@@ -47,26 +47,43 @@ interface GoldenRow {
 }
 
 const COLUMNS = CORE_ATTRIBUTES.map((f) => CORE_COLUMNS[f]);
-const COLUMN_TYPES = COLUMNS.map((c) => `${c} ${c === 'birth_date' ? 'date' : 'text'}`).join(', ');
 
 const survivorship = (tx: TxContext) => tx.settings?.survivorship ?? DEFAULT_SURVIVORSHIP;
 
-/**
- * One `golden_profile` row's values as a JSON object for `jsonb_to_recordset`. An empty column is left out rather
- * than sent as `null`: the record set reads a missing key as NULL, the same, and a profile fills about half of the
- * core columns — ~130 bytes of each row's ~1,400 that both sides would otherwise write and parse.
- */
-function rowValues(id: string, version: number, golden: GoldenValues): Record<string, unknown> {
-  const row: Record<string, unknown> = { id, version, lineage: storeLineage(golden.lineage), custom: {} };
-  for (const field of CORE_ATTRIBUTES) {
-    const value = golden.attributes[field];
-    if (value !== undefined && value !== null) row[CORE_COLUMNS[field]] = value;
-  }
-  for (const [field, value] of Object.entries(golden.attributes)) {
-    if (field.startsWith('custom.')) (row.custom as Record<string, unknown>)[field.slice(7)] = value;
-  }
-  return row;
+/** A `golden_profile` row to write: its id, version and golden values (and, for the refresh, whether they changed). */
+interface GoldenRowWrite {
+  id: string;
+  version: number;
+  golden: GoldenValues;
+  /** The values came out as stored: only a lineage that differs is written. */
+  sameValues?: boolean;
 }
+
+function customOf(attributes: FlatAttributes): Record<string, unknown> {
+  const custom: Record<string, unknown> = {};
+  for (const field in attributes) if (field.startsWith('custom.')) custom[field.slice(7)] = attributes[field];
+  return custom;
+}
+
+const GOLDEN_COLUMNS: Record<string, TupleColumn<GoldenRowWrite>> = {
+  id: { type: 'uuid', value: (r) => r.id },
+  version: { type: 'int', value: (r) => r.version },
+  lineage: { type: 'jsonb', value: (r) => storeLineage(r.golden.lineage) },
+  custom: { type: 'jsonb', value: (r) => customOf(r.golden.attributes) },
+  ...Object.fromEntries(
+    CORE_ATTRIBUTES.map((field): [string, TupleColumn<GoldenRowWrite>] => [
+      CORE_COLUMNS[field],
+      { type: CORE_COLUMNS[field] === 'birth_date' ? 'date' : 'text', value: (r) => r.golden.attributes[field] },
+    ]),
+  ),
+};
+/** New golden rows, as `prepareGoldenInserts` sends them. */
+const GOLDEN_INSERTS = new TupleSet(GOLDEN_COLUMNS);
+/** Recomputed golden rows, as `refreshGoldenProfiles` sends them. */
+const GOLDEN_UPDATES = new TupleSet<GoldenRowWrite>({
+  ...GOLDEN_COLUMNS,
+  same_values: { type: 'boolean', value: (r) => r.sameValues === true },
+});
 
 /** New golden rows per INSERT: each slice's golden values are computed while the slice before is written. */
 const INSERT_SLICE = 1000;
@@ -89,7 +106,7 @@ export function prepareGoldenInserts(
       .slice(start, start + INSERT_SLICE)
       .map((p) => ({ id: p.id, golden: computeGolden(p.records, settings) }));
     rows.push(...slice);
-    return jsonbRows(slice.map((r) => rowValues(r.id, 1, r.golden)));
+    return GOLDEN_INSERTS.encode(slice.map((r) => ({ id: r.id, version: 1, golden: r.golden })));
   };
   const first = profiles.length > 0 ? sliceAt(0) : null;
   return {
@@ -99,7 +116,7 @@ export function prepareGoldenInserts(
         await chain.send(
           `INSERT INTO golden_profile (id, version, lineage, custom, ${COLUMNS.join(', ')})
            SELECT x.id, x.version, x.lineage, x.custom, ${COLUMNS.map((c) => `x.${c}`).join(', ')}
-             FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, lineage jsonb, custom jsonb, ${COLUMN_TYPES})`,
+             FROM ${GOLDEN_INSERTS.sql('$1')} AS x`,
           [start === 0 ? first : sliceAt(start)],
         );
       }
@@ -172,10 +189,9 @@ export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[])
       `UPDATE golden_profile g
           SET version = x.version, lineage = x.lineage, custom = x.custom, updated_at = now(),
               ${COLUMNS.map((c) => `${c} = x.${c}`).join(', ')}
-         FROM jsonb_to_recordset($1::jsonb)
-                AS x(id uuid, version int, lineage jsonb, custom jsonb, same_values boolean, ${COLUMN_TYPES})
-        WHERE g.id = x.id AND (x.same_values IS NOT TRUE OR g.lineage IS DISTINCT FROM x.lineage)`,
-      [jsonbRows(updates)],
+         FROM ${GOLDEN_UPDATES.sql('$1')} AS x
+        WHERE g.id = x.id AND (NOT x.same_values OR g.lineage IS DISTINCT FROM x.lineage)`,
+      [GOLDEN_UPDATES.encode(updates)],
     );
   }
   await syncConflicts(
@@ -209,12 +225,12 @@ function recomputeGolden(
   pins: Map<string, Pin[]>,
 ): {
   changes: GoldenChange[];
-  updates: Record<string, unknown>[];
+  updates: GoldenRowWrite[];
   findings: Map<string, GoldenValues['conflicts']>;
   unanimous: Map<string, Set<string>>;
 } {
   const changes: GoldenChange[] = [];
-  const updates: Record<string, unknown>[] = [];
+  const updates: GoldenRowWrite[] = [];
   const findings = new Map<string, GoldenValues['conflicts']>();
   const unanimous = new Map<string, Set<string>>();
   for (const row of golden) {
@@ -227,10 +243,10 @@ function recomputeGolden(
     if (changedFields.length === 0) {
       // Same values, other reasons (a pin on the value it already had, a rule change): lineage only, no event —
       // written where it differs from the stored one (the statement compares them).
-      updates.push({ ...rowValues(row.id, row.version, next), same_values: true });
+      updates.push({ id: row.id, version: row.version, golden: next, sameValues: true });
       continue;
     }
-    updates.push(rowValues(row.id, row.version + 1, next));
+    updates.push({ id: row.id, version: row.version + 1, golden: next });
     const disputed = new Set(next.conflicts.map((c) => c.field));
     const inConflict = changedFields.filter((f) => disputed.has(slotOf(f)));
     changes.push({

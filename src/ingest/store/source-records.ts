@@ -1,5 +1,6 @@
 import type { TxContext } from '../../common/context';
 import { jsonbRows } from '../../db/jsonb-rows';
+import { TupleSet } from '../../db/tuple-set';
 import { pgArray } from '../../db/pg-array';
 import type { StatementChain } from '../../db/statement-chain';
 import type { FlatAttributes } from '../../identity/golden-attributes';
@@ -77,6 +78,28 @@ export async function loadSourceRecords(
   );
 }
 
+/** A source record's row as `upsertSourceRecords` sends it. */
+const SOURCE_RECORD_ROWS = new TupleSet<SourceRecordWrite>({
+  id: { type: 'uuid', value: (w) => w.id },
+  existed: { type: 'boolean', value: (w) => w.existed },
+  source: { type: 'text', value: (w) => w.record.source },
+  external_id: { type: 'text', value: (w) => w.record.externalId },
+  object_type: { type: 'text', value: (w) => w.record.objectType },
+  profile_id: { type: 'uuid', value: (w) => w.profileId },
+  attributes: { type: 'jsonb', value: (w) => w.state.attributes },
+  field_updated_at: {
+    type: 'jsonb',
+    value: (w) => storedFieldTimes(w.state.attributes, w.state.fieldUpdatedAt, w.state.sourceUpdatedAt),
+  },
+  field_sequence: { type: 'jsonb', value: (w) => w.state.fieldSequence },
+  raw_payload: { type: 'jsonb', value: (w) => w.rawPayload },
+  deleted: { type: 'boolean', value: (w) => w.state.deleted },
+  delete_reason: { type: 'text', value: (w) => w.state.deleteReason },
+  source_updated_at: { type: 'timestamptz', value: (w) => w.state.sourceUpdatedAt },
+  source_sequence: { type: 'numeric', value: (w) => w.state.sourceSequence },
+  last_event_id: { type: 'text', value: (w) => w.record.eventId },
+});
+
 /**
  * Writes the source records in one statement sent on `chain`: new ones are inserted, stored ones updated in place
  * (a plain insert and an update by primary key, no speculative insertion), each under its write's `id` — a stored
@@ -85,11 +108,7 @@ export async function loadSourceRecords(
 export async function upsertSourceRecords(writes: SourceRecordWrite[], chain: StatementChain): Promise<void> {
   if (writes.length === 0) return;
   await chain.send<unknown[]>(
-    `WITH r AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, existed boolean, source text, external_id text,
-              object_type text, profile_id uuid, attributes jsonb, field_updated_at jsonb, field_sequence jsonb,
-              raw_payload jsonb, deleted boolean, delete_reason text, source_updated_at timestamptz,
-              source_sequence numeric, last_event_id text)),
+    `WITH r AS ${SOURCE_RECORD_ROWS.sql('$1')},
      inserted AS (
        INSERT INTO source_record (id, source, external_id, object_type, profile_id, attributes, field_updated_at,
                                   field_sequence, raw_payload, deleted, deleted_at, delete_reason, source_updated_at,
@@ -111,27 +130,7 @@ export async function upsertSourceRecords(writes: SourceRecordWrite[], chain: St
          FROM r WHERE r.existed AND s.id = r.id
        RETURNING s.id, s.source, s.external_id)
      SELECT * FROM inserted UNION ALL SELECT * FROM updated`,
-    [
-      jsonbRows(
-        writes.map((w) => ({
-          id: w.id,
-          existed: w.existed,
-          source: w.record.source,
-          external_id: w.record.externalId,
-          object_type: w.record.objectType,
-          profile_id: w.profileId,
-          attributes: w.state.attributes,
-          field_updated_at: storedFieldTimes(w.state.attributes, w.state.fieldUpdatedAt, w.state.sourceUpdatedAt),
-          field_sequence: w.state.fieldSequence,
-          raw_payload: w.rawPayload,
-          deleted: w.state.deleted,
-          delete_reason: w.state.deleteReason,
-          source_updated_at: w.state.sourceUpdatedAt,
-          source_sequence: w.state.sourceSequence,
-          last_event_id: w.record.eventId ?? null,
-        })),
-      ),
-    ],
+    [SOURCE_RECORD_ROWS.encode(writes)],
     (rows) => {
       if (rows.length !== writes.length) {
         throw new Error(`source records: wrote ${rows.length} of ${writes.length} (a stored record went missing)`);
