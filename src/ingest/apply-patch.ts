@@ -92,10 +92,17 @@ export function applyPatch(current: SourceRecordState | undefined, record: Canon
   let touched = changed;
 
   const offer = (field: string, value: unknown): boolean => {
-    const incoming: Stamp = { at: record.updatedAt, seq: record.sequence, value };
-    const held: Stamp = { at: state.fieldUpdatedAt[field], seq: state.fieldSequence[field], value: undefined };
-    held.value = field === DELETED_FIELD ? state.deleted : state.attributes[field];
-    if (state.fieldUpdatedAt[field] !== undefined && compareStamps(incoming, held) <= 0) return false;
+    // A field held for the first time (every field of a new record) needs no comparison, nor its stamps.
+    const heldAt = state.fieldUpdatedAt[field];
+    if (heldAt !== undefined) {
+      const incoming: Stamp = { at: record.updatedAt, seq: record.sequence, value };
+      const held: Stamp = {
+        at: heldAt,
+        seq: state.fieldSequence[field],
+        value: field === DELETED_FIELD ? state.deleted : state.attributes[field],
+      };
+      if (compareStamps(incoming, held) <= 0) return false;
+    }
     touched = true;
     state.fieldUpdatedAt[field] = record.updatedAt;
     if (record.sequence !== undefined) state.fieldSequence[field] = record.sequence;
