@@ -150,7 +150,7 @@ export async function exportProfile(
     record.fieldUpdatedAt = fieldTimes(
       record.attributes as Record<string, unknown>,
       record.fieldUpdatedAt as Record<string, string>,
-      (record.sourceUpdatedAt as Date | null)?.toISOString() ?? null,
+      record.sourceUpdatedAt as Date | null,
     );
   }
   const generatedAt = new Date();

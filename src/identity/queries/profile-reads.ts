@@ -119,7 +119,7 @@ export async function findSourceRecordsByProfileIds(
       fieldUpdatedAt: fieldTimes(
         row.attributes as FlatAttributes,
         row.field_updated_at as Record<string, string>,
-        (row.source_updated_at as Date | null)?.toISOString() ?? null,
+        row.source_updated_at as Date | null,
       ),
       sourceUpdatedAt: (row.source_updated_at as Date | null) ?? null,
       createdAt: row.created_at as Date,

@@ -173,7 +173,7 @@ export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[])
     fieldUpdatedAt: fieldTimes(
       r.attributes as FlatAttributes,
       r.field_updated_at as Record<string, string>,
-      r.source_updated_at ? (r.source_updated_at as Date).toISOString() : null,
+      r.source_updated_at as Date | null,
     ),
     profileId: r.profile_id as string,
   }));

@@ -15,9 +15,8 @@ export const STEWARD_KEY = 'steward';
  * chose them (`pin` for a field a steward pinned to the record); values a steward typed in are listed under
  * `steward` and the time of their pin. The value is in its column, the source and the source time are on the source
  * record: readers join them back (`findProfilesByIds`; statements through the SQL function `hub_lineage_fields`,
- * migration GroupedLineage), so
- * nothing is stored twice. A profile's lineage is ~200 bytes this way; one entry per field (`{ r, rule }`) made it
- * ~1,100 and was the largest part of every golden row the ingest pipeline wrote.
+ * migration GroupedLineage), so nothing is stored twice. A profile's lineage is ~200 bytes this way; one entry per
+ * field (`{ r, rule }`) made it ~1,100 and was the largest part of every golden row the ingest pipeline wrote.
  */
 export type StoredLineage = Record<string, Record<string, string[]>>;
 

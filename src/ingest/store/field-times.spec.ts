@@ -36,6 +36,13 @@ describe('per-field source times as stored', () => {
     expect(fieldTime({}, 'email', FEB)).toBe(FEB);
   });
 
+  it("takes the record's time as the database reads it (a Date)", () => {
+    expect(fieldTimes({ email: 'a@x.io', firstName: 'Ann' }, { email: JAN }, new Date(FEB))).toEqual({
+      email: JAN,
+      firstName: FEB,
+    });
+  });
+
   it('gives an attribute named like an Object property its own time', () => {
     expect(fieldTimes({ 'custom.x': 1, constructor: 1 } as Record<string, unknown>, {}, FEB)).toEqual({
       'custom.x': FEB,

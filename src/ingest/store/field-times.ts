@@ -29,17 +29,19 @@ export function storedFieldTimes(
 
 /**
  * The per-field times of a stored record: `stored` (a document just read, which this completes in place and
- * returns) with `sourceUpdatedAt` for every attribute it has no entry for.
+ * returns) with the record's `source_updated_at` — as read (a `Date`) or as ISO text — for every attribute it has
+ * no entry for.
  */
 export function fieldTimes(
   attributes: Readonly<Record<string, unknown>>,
   stored: Record<string, string> | null,
-  sourceUpdatedAt: string | null,
+  sourceUpdatedAt: Date | string | null,
 ): Record<string, string> {
   const times = stored ?? {};
   if (sourceUpdatedAt === null) return times;
+  const at = typeof sourceUpdatedAt === 'string' ? sourceUpdatedAt : sourceUpdatedAt.toISOString();
   for (const field in attributes) {
-    if (!Object.prototype.hasOwnProperty.call(times, field)) times[field] = sourceUpdatedAt;
+    if (!Object.prototype.hasOwnProperty.call(times, field)) times[field] = at;
   }
   return times;
 }
