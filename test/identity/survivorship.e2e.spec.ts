@@ -286,6 +286,73 @@ describe('survivorship, conflicts and pins through the real hub', () => {
     ]);
   });
 
+  it('refreshes a batch of more profiles than one slice: every update lands, pins hold, events in profile order', async () => {
+    // 600 people, then an update of each: the refresh reads and writes them in slices of REFRESH_SLICE (250).
+    const people = Array.from({ length: 600 }, (_, i) => ({
+      externalId: `SL${String(i).padStart(3, '0')}`,
+      email: `slice${i}@example.com`,
+    }));
+    const created = await ingest(
+      'salesforce',
+      people.map((p, i) => ({
+        externalId: p.externalId,
+        updatedAt: at(0),
+        attributes: { email: p.email, firstName: `Ola${i}`, lastName: 'Plasterek', company: 'Old Co' },
+      })),
+    );
+    const ids = created.map((r) => fromGlobalId('Profile', r.profileId)!);
+    expect(new Set(ids).size).toBe(600);
+    // Pins at both ends of each slice of the refresh (which goes in profile id order) and inside one.
+    const sorted = [...ids].sort();
+    const pinnedIds = [0, 249, 250, 420, 499, 500, 599].map((i) => sorted[i]);
+    for (const id of pinnedIds) {
+      const pinned = await graphql(hub.url, PIN, {
+        profileId: created[ids.indexOf(id)].profileId,
+        field: 'company',
+        value: 'Pinned Co',
+      });
+      expect(pinned.data!.pinAttribute.__typename).toBe('AttributePinChanged');
+    }
+    const before = Number(
+      (await hub.db.dataSource.query(`SELECT max(position) AS p FROM change_event`))[0].p as string,
+    );
+
+    await ingest(
+      'salesforce',
+      people.map((p) => ({
+        externalId: p.externalId,
+        updatedAt: at(10),
+        attributes: { company: 'New Co', jobTitle: 'Buyer' },
+      })),
+    );
+
+    const rows: { id: string; version: number; company: string; job_title: string }[] = await hub.db.dataSource.query(
+      `SELECT id, version, company, job_title FROM golden_profile WHERE id = ANY($1::uuid[]) ORDER BY id`,
+      [ids],
+    );
+    expect(rows).toHaveLength(600);
+    for (const row of rows) {
+      const pinned = pinnedIds.includes(row.id);
+      expect({ id: row.id, company: row.company, jobTitle: row.job_title, version: row.version }).toEqual({
+        id: row.id,
+        company: pinned ? 'Pinned Co' : 'New Co',
+        jobTitle: 'Buyer',
+        // A pin was a version of its own.
+        version: pinned ? 3 : 2,
+      });
+    }
+    const events: { profile_id: string; payload: Record<string, any> }[] = await hub.db.dataSource.query(
+      `SELECT profile_id, payload FROM change_event
+        WHERE position > $1 AND type = 'profile.updated' ORDER BY position`,
+      [before],
+    );
+    expect(events.map((e) => e.profile_id)).toEqual(sorted);
+    const fieldsOf = (id: string) =>
+      feedPayload('profile.updated', id, events[sorted.indexOf(id)].payload).changedFields;
+    for (const id of sorted)
+      expect(fieldsOf(id)).toEqual(pinnedIds.includes(id) ? ['jobTitle'] : ['company', 'jobTitle']);
+  });
+
   it('reads the survivorship rules of the rules file', async () => {
     const dir = testTempDir('hub-rules-');
     const file = path.join(dir, 'rules.json');

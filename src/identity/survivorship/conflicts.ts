@@ -1,11 +1,12 @@
 import type { TxContext } from '../../common/context';
 import { jsonbRows } from '../../db/jsonb-rows';
+import type { Queries } from '../../db/statement-chain';
 import { appendChangeEvents, type NewChangeEvent } from '../../feed/change-events';
 import { stableJson } from '../../ingest/apply-patch';
 import type { ConflictFinding, Pin } from './compute-golden';
 
-/** Stewards' pins of many profiles, in one query. */
-export async function loadPins(tx: TxContext, profileIds: readonly string[]): Promise<Map<string, Pin[]>> {
+/** Stewards' pins of many profiles, in one query (on `tx.manager`, or queued on a statement chain). */
+export async function loadPins(db: Queries, profileIds: readonly string[]): Promise<Map<string, Pin[]>> {
   const pins = new Map<string, Pin[]>();
   if (profileIds.length === 0) return pins;
   const rows: {
@@ -14,7 +15,7 @@ export async function loadPins(tx: TxContext, profileIds: readonly string[]): Pr
     value: unknown;
     source_record_id: string | null;
     created_at: Date;
-  }[] = await tx.manager.query(
+  }[] = await db.query(
     `SELECT profile_id, field, value, source_record_id, created_at
          FROM pinned_value WHERE profile_id = ANY($1::uuid[])`,
     [profileIds],

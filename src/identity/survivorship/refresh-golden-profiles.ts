@@ -1,6 +1,6 @@
 import type { TxContext } from '../../common/context';
 import { TupleSet, type TupleColumn } from '../../db/tuple-set';
-import type { StatementChain } from '../../db/statement-chain';
+import { StatementChain } from '../../db/statement-chain';
 import { appendChangeEvents, type AppendedChangeEvent, type NewChangeEvent } from '../../feed/change-events';
 import { sameValue } from '../../ingest/apply-patch';
 import { fieldTimes } from '../../ingest/store/field-times';
@@ -143,69 +143,128 @@ export function prepareGoldenInserts(
   };
 }
 
+/** Profiles per slice of a refresh: each slice is recomputed while PostgreSQL reads the next ones. */
+export const REFRESH_SLICE = 250;
+
+/** What a refresh reads of one slice of profiles: golden rows (locked), their source records and their pins. */
+interface RefreshSlice {
+  golden: GoldenRow[];
+  records: (SurvivorshipInput & { profileId: string })[];
+  pins: Map<string, Pin[]>;
+}
+
 /**
- * Recomputes the golden values of existing profiles from their source records, writes those that changed in
- * one statement (version + 1) and returns one change per profile that changed. A profile whose values came
+ * Recomputes the golden values of existing profiles from their source records, writes those that changed
+ * (version + 1) and returns one change per profile that changed, in profile id order. A profile whose values came
  * out the same is left alone and yields nothing, which is what stops CRM ↔ MA echo loops.
+ *
+ * Slice by slice of `REFRESH_SLICE` profiles, in id order: every slice's reads are queued at once on a statement
+ * chain, so PostgreSQL reads the next slices while Node.js recomputes the one before, and each slice's update goes
+ * out as soon as it is computed. The rows are locked slice after slice in ascending id order — the one global order
+ * in which every writer locks golden rows, as the single `ORDER BY id FOR UPDATE` did before.
  */
 export async function refreshGoldenProfiles(tx: TxContext, profileIds: string[]): Promise<GoldenChange[]> {
   if (profileIds.length === 0) return [];
-  // Without the lineage: a row whose values came out the same is sent back with its new lineage and written only
-  // where PostgreSQL finds it differs (`same_values`), so the stored one need not come here — it was nearly nine
-  // tenths of the bytes this read returned (236 bytes a record at 100,000 records).
-  const golden: GoldenRow[] = await tx.manager.query(
+  const ids = [...new Set(profileIds)].sort();
+  const settings = survivorship(tx);
+  const chain = new StatementChain(tx);
+  const changes: GoldenChange[] = [];
+  const refreshed: string[] = [];
+  const findings = new Map<string, GoldenValues['conflicts']>();
+  const unanimous = new Map<string, Set<string>>();
+  try {
+    const slices: Promise<RefreshSlice>[] = [];
+    for (let start = 0; start < ids.length; start += REFRESH_SLICE) {
+      const read = readRefreshSlice(chain, ids.slice(start, start + REFRESH_SLICE));
+      read.catch(() => undefined); // a slice after a failed one is never awaited; the failure is the first's
+      slices.push(read);
+    }
+    for (const read of slices) {
+      const { golden, records, pins } = await read;
+      const slice = recomputeGolden(golden, groupByProfile(records), settings, pins);
+      if (slice.updates.length > 0) {
+        await chain.send(
+          `UPDATE golden_profile g
+              SET version = x.version, lineage = x.lineage, custom = x.custom, updated_at = now(),
+                  ${COLUMNS.map((c) => `${c} = x.${c}`).join(', ')}
+             FROM ${GOLDEN_UPDATES.sql('$1')} AS x
+            WHERE g.id = x.id AND (NOT x.same_values OR g.lineage IS DISTINCT FROM x.lineage)`,
+          [GOLDEN_UPDATES.encode(slice.updates)],
+        );
+      }
+      collect(slice, golden, changes, refreshed, findings, unanimous);
+    }
+    await chain.idle();
+  } finally {
+    // On a failure in Node.js between two statements: nothing may be sent over the one still running.
+    await chain.settle();
+  }
+  await syncConflicts(tx, refreshed, findings, unanimous);
+  return changes;
+}
+
+/**
+ * Queues the reads of one slice of a refresh. Without the lineage: a row whose values came out the same is sent
+ * back with its new lineage and written only where PostgreSQL finds it differs (`same_values`), so the stored one
+ * need not come here — it was nearly nine tenths of the bytes this read returned (236 bytes a record at 100,000
+ * records).
+ */
+async function readRefreshSlice(chain: StatementChain, ids: string[]): Promise<RefreshSlice> {
+  const goldenRead = chain.query<GoldenRow[]>(
     `SELECT id, version, custom, ${GOLDEN_ATTRIBUTE_COLUMNS}
        FROM golden_profile WHERE id = ANY($1::uuid[]) AND status = 'active' ORDER BY id FOR UPDATE`,
-    [profileIds],
+    [ids],
   );
-  const records: (SurvivorshipInput & { profileId: string })[] = (
-    await tx.manager.query(
-      `SELECT id, source, external_id, deleted, attributes, field_updated_at, source_updated_at, profile_id
-         FROM source_record WHERE profile_id = ANY($1::uuid[])`,
-      [profileIds],
-    )
-  ).map((r: Record<string, unknown>) => ({
-    id: r.id as string,
-    source: r.source as string,
-    externalId: r.external_id as string,
-    deleted: r.deleted as boolean,
-    attributes: r.attributes as FlatAttributes,
-    fieldUpdatedAt: fieldTimes(
-      r.attributes as FlatAttributes,
-      r.field_updated_at as Record<string, string>,
-      r.source_updated_at as Date | null,
-    ),
-    profileId: r.profile_id as string,
-  }));
-
-  const settings = survivorship(tx);
-  const pins = await loadPins(
-    tx,
-    golden.map((row) => row.id),
+  const recordsRead = chain.query<Record<string, unknown>[]>(
+    `SELECT id, source, external_id, deleted, attributes, field_updated_at, source_updated_at, profile_id
+       FROM source_record WHERE profile_id = ANY($1::uuid[])`,
+    [ids],
   );
-  const { changes, updates, findings, unanimous } = recomputeGolden(golden, groupByProfile(records), settings, pins);
-  if (updates.length > 0) {
-    await tx.manager.query(
-      `UPDATE golden_profile g
-          SET version = x.version, lineage = x.lineage, custom = x.custom, updated_at = now(),
-              ${COLUMNS.map((c) => `${c} = x.${c}`).join(', ')}
-         FROM ${GOLDEN_UPDATES.sql('$1')} AS x
-        WHERE g.id = x.id AND (NOT x.same_values OR g.lineage IS DISTINCT FROM x.lineage)`,
-      [GOLDEN_UPDATES.encode(updates)],
-    );
-  }
-  await syncConflicts(
-    tx,
-    golden.map((row) => row.id),
-    findings,
-    unanimous,
-  );
-  return changes;
+  const pinsRead = loadPins(chain, ids);
+  const [golden, rows, pins] = await Promise.all([goldenRead, recordsRead, pinsRead]);
+  return { golden, records: survivorshipInputs(rows), pins };
 }
 
 // The loops over a batch's profiles live in functions of their own, apart from `refreshGoldenProfiles`: V8
 // compiles a loop that runs hot together with the function holding it (on-stack replacement), and the whole
 // function was compiled anew several times in a run (7 times, ~350 ms of TurboFan, in 100,000 records).
+
+/** Source record rows as survivorship reads them, their per-field times completed. */
+function survivorshipInputs(rows: Record<string, unknown>[]): (SurvivorshipInput & { profileId: string })[] {
+  const records: (SurvivorshipInput & { profileId: string })[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    records[i] = {
+      id: r.id as string,
+      source: r.source as string,
+      externalId: r.external_id as string,
+      deleted: r.deleted as boolean,
+      attributes: r.attributes as FlatAttributes,
+      fieldUpdatedAt: fieldTimes(
+        r.attributes as FlatAttributes,
+        r.field_updated_at as Record<string, string>,
+        r.source_updated_at as Date | null,
+      ),
+      profileId: r.profile_id as string,
+    };
+  }
+  return records;
+}
+
+/** Adds one slice's outcome to the refresh's. */
+function collect(
+  slice: ReturnType<typeof recomputeGolden>,
+  golden: GoldenRow[],
+  changes: GoldenChange[],
+  refreshed: string[],
+  findings: Map<string, GoldenValues['conflicts']>,
+  unanimous: Map<string, Set<string>>,
+): void {
+  for (const change of slice.changes) changes.push(change);
+  for (const row of golden) refreshed.push(row.id);
+  for (const [id, found] of slice.findings) findings.set(id, found);
+  for (const [id, fields] of slice.unanimous) unanimous.set(id, fields);
+}
 
 function groupByProfile(records: (SurvivorshipInput & { profileId: string })[]): Map<string, SurvivorshipInput[]> {
   const byProfile = new Map<string, SurvivorshipInput[]>();
