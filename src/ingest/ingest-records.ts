@@ -370,14 +370,16 @@ export async function ingestRecords(
       evidence: c.evidence,
     })),
   );
+  // Engagement alone changes no golden value but can move a profile into a segment.
+  const engaged = writes.filter((w) => w.records.some((r) => r.events.length > 0)).map((w) => w.profileId);
   await recordGoldenChanges(
     tx,
     goldenChanges,
     (profileId) => originByProfile.get(profileId) ?? null,
     [...mergeEvents, ...consentEvents, ...candidateEvents],
-    // Engagement alone changes no golden value but can move a profile into a segment.
-    writes.filter((w) => w.records.some((r) => r.events.length > 0)).map((w) => w.profileId),
+    engaged,
     { changes: announced.flatMap((a) => a.changes), events: announced.flatMap((a) => a.events()) },
+    unengagedProfiles(resolution, engaged),
   );
 
   recordOutcomes(entries, outcomes, recordIds, resolution.profileIds);
@@ -387,6 +389,21 @@ export async function ingestRecords(
 // The loops over a batch's records live in functions of their own, apart from `ingestRecords`: V8 compiles a
 // loop that runs hot together with the function holding it (on-stack replacement), and `ingestRecords` is large —
 // it was compiled anew about every other batch, at ~100 ms of TurboFan each time.
+
+/**
+ * The profiles this batch created that hold no engagement event: none of their records brought one and none took
+ * part in a merge (which moves events). Records stored before keep their profile, so a new profile holds only the
+ * batch's records.
+ */
+function unengagedProfiles(resolution: IdentityResolution, engaged: readonly string[]): Set<string> {
+  const unengaged = new Set(resolution.createdProfileIds);
+  for (const id of engaged) unengaged.delete(id);
+  for (const merge of resolution.merges) {
+    unengaged.delete(merge.survivorId);
+    for (const id of merge.absorbedIds) unengaged.delete(id);
+  }
+  return unengaged;
+}
 
 /** The accepted records not replayed, grouped by source record in batch order; replays get their outcome. */
 function pendingRecords(

@@ -103,6 +103,15 @@ export function scoringSettingsFrom(raw: unknown, path = 'scoring'): ScoringSett
 }
 
 /**
+ * Whether a profile without engagement events scores the default (0) and reaches no lifecycle stage under these
+ * settings: no attribute condition gives points and every stage needs more than 0. Then a profile that holds no
+ * events and was just created (its golden row inserted with the defaults) need not be scored at all.
+ */
+export function scoresOnlyEngagement(settings: ScoringSettings): boolean {
+  return settings.attributes.length === 0 && settings.stages.every((s) => s.minScore > 0);
+}
+
+/**
  * Recomputes the lead score of the given profiles in one statement: each engagement event's points halved every
  * `halfLifeDays` of its age, plus the points of the attribute conditions that hold; the lifecycle stage advances
  * to the highest stage reached (never back). Returns a `profile.lifecycle_changed` event per profile whose stage
@@ -113,6 +122,7 @@ export async function rescoreProfiles(
   profileIds: readonly string[] | null,
   settings: ScoringSettings = tx.settings?.scoring ?? DEFAULT_SCORING,
 ): Promise<NewChangeEvent[]> {
+  if (profileIds?.length === 0) return [];
   const types = Object.keys(settings.events);
   const params: unknown[] = [
     profileIds ? [...new Set(profileIds)] : null,

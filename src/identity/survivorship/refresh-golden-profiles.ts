@@ -12,7 +12,7 @@ import {
   type FlatAttributes,
 } from '../golden-attributes';
 import { computeGolden, type GoldenValues, type Pin, type SurvivorshipInput } from './compute-golden';
-import { rescoreProfiles } from '../../segments/lead-scoring';
+import { DEFAULT_SCORING, rescoreProfiles, scoresOnlyEngagement } from '../../segments/lead-scoring';
 import { updateMemberships } from '../../segments/membership';
 import { loadPins, syncConflicts } from './conflicts';
 import { storeLineage } from './stored-lineage';
@@ -332,6 +332,11 @@ export async function recordGoldenChanges(
   alsoTouched: readonly string[] = [],
   /** Golden changes whose events this transaction appended before (`goldenChangeEvent`), in their order. */
   announced: { changes: GoldenChange[]; events: AppendedChangeEvent[] } = { changes: [], events: [] },
+  /**
+   * Profiles this transaction created that hold no engagement events: where the scoring settings give such a
+   * profile nothing (`scoresOnlyEngagement`), their lead score and stage are the golden row's defaults already.
+   */
+  unengaged: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const appended = [
     ...announced.events,
@@ -349,7 +354,10 @@ export async function recordGoldenChanges(
     ...alsoTouched,
   ];
   // Lead scores move with engagement and attributes (and lifecycle stages with them) before segments read them.
-  await appendChangeEvents(tx, await rescoreProfiles(tx, touched));
+  const scoring = tx.settings?.scoring ?? DEFAULT_SCORING;
+  const scored =
+    unengaged.size > 0 && scoresOnlyEngagement(scoring) ? touched.filter((id) => !unengaged.has(id)) : touched;
+  await appendChangeEvents(tx, await rescoreProfiles(tx, scored, scoring));
   await updateMemberships(tx, touched);
   tx.afterCommit(() => {
     changes.forEach((change, i) =>
