@@ -13,6 +13,7 @@ import { LeanIdentifiers1798001700000 } from './1798001700000-LeanIdentifiers';
 import { DocumentsWithoutStatistics1798001800000 } from './1798001800000-DocumentsWithoutStatistics';
 import { GroupedLineage1798001900000 } from './1798001900000-GroupedLineage';
 import { CompactFieldTimes1798002000000 } from './1798002000000-CompactFieldTimes';
+import { HashBlockingKeyIndex1798002100000 } from './1798002100000-HashBlockingKeyIndex';
 
 /** Every migration, oldest first. `createDataSource` registers them; add new ones at the end. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   DocumentsWithoutStatistics1798001800000,
   GroupedLineage1798001900000,
   CompactFieldTimes1798002000000,
+  HashBlockingKeyIndex1798002100000,
 ];

@@ -247,3 +247,48 @@ describe('migration CompactFieldTimes', () => {
     expect(await timesOf()).toEqual(full);
   });
 });
+
+describe('migration HashBlockingKeyIndex', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrated: false });
+  });
+  afterAll(async () => {
+    await db?.destroy();
+  });
+
+  it('finds the rows of a key through a hash index, and through the b-tree again when undone', async () => {
+    const ds = db.dataSource;
+    await migrateTo(ds, 'CompactFieldTimes1798002000000');
+    await ds.query(
+      `INSERT INTO blocking_key (key, profile_id, source_record_id)
+       SELECT 'n:KWLSK:' || (n % 50), gen_random_uuid(), gen_random_uuid() FROM generate_series(1, 2000) AS n`,
+    );
+    const method = async () =>
+      (
+        await ds.query(
+          `SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.relname = 'ix_blocking_key_key'`,
+        )
+      )[0].amname;
+    /** The rows of one key, and whether the plan reads them through the key's index. */
+    const lookUp = async () =>
+      ds.transaction(async (manager) => {
+        await manager.query(`SET LOCAL enable_seqscan = off`);
+        const sql = `SELECT count(*)::int AS n FROM blocking_key WHERE key = 'n:KWLSK:7'`;
+        const plan = (await manager.query(`EXPLAIN ${sql}`)).map((r: Record<string, string>) => r['QUERY PLAN']);
+        const [{ n }] = await manager.query(sql);
+        return { n, viaIndex: plan.some((line: string) => line.includes('ix_blocking_key_key')) };
+      });
+    expect(await method()).toBe('btree');
+    expect(await lookUp()).toEqual({ n: 40, viaIndex: true });
+
+    await migrateTo(ds, 'HashBlockingKeyIndex1798002100000');
+    expect(await method()).toBe('hash');
+    expect(await lookUp()).toEqual({ n: 40, viaIndex: true });
+
+    await migrateTo(ds, 'CompactFieldTimes1798002000000');
+    expect(await method()).toBe('btree');
+    expect(await lookUp()).toEqual({ n: 40, viaIndex: true });
+  });
+});

@@ -7,9 +7,11 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * profile's keys through its records (merges, erasure). No foreign keys, no surrogate id, no index on
  * `profile_id` (migrations LeanBlockingKeys, LeanerBlockingKeys): derived data, written by the thousand per batch
  * and maintained by the code that owns it — replaced with their record, moved on merges, removed on erasure.
+ * The look-up index by key is a hash index (migration HashBlockingKeyIndex: matching asks only `key = …`), which
+ * TypeORM cannot declare: `synchronize: false`, so the schema comparison leaves it alone and reports it if missing.
  */
 @Entity({ name: 'blocking_key' })
-@Index('ix_blocking_key_key', ['key'])
+@Index('ix_blocking_key_key', { synchronize: false })
 export class BlockingKey {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'pk_blocking_key' })
   sourceRecordId!: string;
