@@ -100,4 +100,44 @@ describe('applyPatch', () => {
       { numRuns: 300 },
     );
   });
+
+  it("takes a record's first arrival as the general path takes it onto an empty state", () => {
+    const empty: SourceRecordState = {
+      attributes: {},
+      fieldUpdatedAt: {},
+      fieldSequence: {},
+      deleted: false,
+      deleteReason: null,
+      sourceUpdatedAt: null,
+      sourceSequence: null,
+    };
+    const first = fc.record({
+      sequence: fc.option(fc.bigInt({ min: 0n, max: 2n ** 64n }).map(String), { nil: undefined }),
+      attributes: fc.dictionary(
+        fc.constantFrom('email', 'firstName', 'address.city', 'custom.tier', 'custom.tags'),
+        fc.option(fc.oneof(fc.constantFrom('a', 'b'), fc.constant(['x', 'y'] as string[]), fc.integer()), {
+          nil: null,
+        }),
+        { maxKeys: 5 },
+      ),
+      deleted: fc.option(fc.boolean(), { nil: undefined }),
+      deleteReason: fc.option(fc.constantFrom('merged', 'gdpr'), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(first, (c) => {
+        const r = record('2026-01-03T00:00:00.000Z', c.attributes, {
+          ...(c.sequence !== undefined ? { sequence: c.sequence } : {}),
+          ...(c.deleted !== undefined ? { deleted: c.deleted } : {}),
+          ...(c.deleteReason !== undefined ? { deleteReason: c.deleteReason } : {}),
+        });
+        const fresh = applyPatch(undefined, r);
+        const general = applyPatch(empty, r);
+        expect(fresh.state).toEqual(general.state);
+        // Same key order too: the state is stored and compared as JSON.
+        expect(JSON.stringify(fresh.state)).toBe(JSON.stringify(general.state));
+        expect(fresh).toMatchObject({ changed: true, touched: true });
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -73,23 +73,15 @@ export function compareStamps(a: Stamp, b: Stamp): number {
  * delete, and the state is the same whatever order the records arrive in.
  */
 export function applyPatch(current: SourceRecordState | undefined, record: CanonicalRecord): PatchOutcome {
-  const base: SourceRecordState = current ?? {
-    attributes: {},
-    fieldUpdatedAt: {},
-    fieldSequence: {},
-    deleted: false,
-    deleteReason: null,
-    sourceUpdatedAt: null,
-    sourceSequence: null,
-  };
+  if (current === undefined) return firstState(record);
   const state: SourceRecordState = {
-    ...base,
-    attributes: { ...base.attributes },
-    fieldUpdatedAt: { ...base.fieldUpdatedAt },
-    fieldSequence: { ...base.fieldSequence },
+    ...current,
+    attributes: { ...current.attributes },
+    fieldUpdatedAt: { ...current.fieldUpdatedAt },
+    fieldSequence: { ...current.fieldSequence },
   };
-  let changed = current === undefined;
-  let touched = changed;
+  let changed = false;
+  let touched = false;
 
   const offer = (field: string, value: unknown): boolean => {
     // A field held for the first time (every field of a new record) needs no comparison, nor its stamps.
@@ -123,11 +115,48 @@ export function applyPatch(current: SourceRecordState | undefined, record: Canon
     state.deleteReason = record.deleted ? (record.deleteReason ?? 'deleted') : null;
   }
   const recordStamp = { at: record.updatedAt, seq: record.sequence, value: null };
-  const heldStamp = { at: base.sourceUpdatedAt ?? undefined, seq: base.sourceSequence ?? undefined, value: null };
-  if (base.sourceUpdatedAt === null || compareStamps(recordStamp, heldStamp) > 0) {
+  const heldStamp = { at: current.sourceUpdatedAt ?? undefined, seq: current.sourceSequence ?? undefined, value: null };
+  if (current.sourceUpdatedAt === null || compareStamps(recordStamp, heldStamp) > 0) {
     state.sourceUpdatedAt = record.updatedAt;
     state.sourceSequence = record.sequence ?? null;
     touched = true;
   }
   return { state, changed, touched };
+}
+
+/**
+ * `applyPatch` of a record's first arrival: every field is new, so nothing is compared — each value is taken with
+ * the record's time and sequence, as the general path would take it (a new record of a bulk import, most of them).
+ */
+function firstState(record: CanonicalRecord): PatchOutcome {
+  const { updatedAt, sequence } = record;
+  const attributes: FlatAttributes = {};
+  const fieldUpdatedAt: Record<string, string> = {};
+  const fieldSequence: Record<string, string> = {};
+  for (const field in record.attributes) {
+    attributes[field] = record.attributes[field];
+    fieldUpdatedAt[field] = updatedAt;
+    if (sequence !== undefined) fieldSequence[field] = sequence;
+  }
+  let deleted = false;
+  let deleteReason: string | null = null;
+  if (record.deleted !== undefined) {
+    fieldUpdatedAt[DELETED_FIELD] = updatedAt;
+    if (sequence !== undefined) fieldSequence[DELETED_FIELD] = sequence;
+    deleted = record.deleted;
+    deleteReason = record.deleted ? (record.deleteReason ?? 'deleted') : null;
+  }
+  return {
+    state: {
+      attributes,
+      fieldUpdatedAt,
+      fieldSequence,
+      deleted,
+      deleteReason,
+      sourceUpdatedAt: updatedAt,
+      sourceSequence: sequence ?? null,
+    },
+    changed: true,
+    touched: true,
+  };
 }

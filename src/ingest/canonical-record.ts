@@ -1,6 +1,7 @@
 import { domainToASCII } from 'node:url';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { ErrorCode } from '../common/hub-error';
+import { isCalendarDate, isCanonicalInstant } from '../common/calendar';
 import { ADDRESS_PARTS, type AttributeValue, type FlatAttributes } from '../identity/golden-attributes';
 
 /**
@@ -151,8 +152,7 @@ function normalisePhone(value: unknown, path: string, region: string | undefined
 function normaliseDate(value: unknown, path: string): string | null {
   if (value === null) return null;
   const raw = text(value, path) ?? '';
-  const parsed = new Date(`${raw}T00:00:00Z`);
-  if (!ISO_DATE.test(raw) || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== raw) {
+  if (!ISO_DATE.test(raw) || !isCalendarDate(raw)) {
     throw new Rejection(ErrorCode.InvalidDate, `"${raw.slice(0, 40)}" is not a date (YYYY-MM-DD)`, path);
   }
   return raw;
@@ -160,6 +160,8 @@ function normaliseDate(value: unknown, path: string): string | null {
 
 function normaliseTimestamp(value: unknown, path: string): string {
   const raw = text(value, path, { required: true }) ?? '';
+  // Most sources send the normal form already (`Date#toISOString`'s): nothing to parse.
+  if (isCanonicalInstant(raw)) return raw;
   const parsed = new Date(raw);
   if (!ISO_DATETIME.test(raw) || Number.isNaN(parsed.getTime())) {
     throw new Rejection(

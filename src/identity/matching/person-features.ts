@@ -1,3 +1,4 @@
+import { isCalendarDate } from '../../common/calendar';
 import { isJunkIdentifier } from './junk-values';
 
 /** What matching compares, taken from a source record's or golden profile's flat attributes. */
@@ -60,9 +61,4 @@ export function featuresFromAttributes(flat: Record<string, unknown>): PersonFea
   if (country) address.country = country;
   if (Object.keys(address).length > 0) features.address = address;
   return features;
-}
-
-function isCalendarDate(date: string): boolean {
-  const parsed = new Date(`${date}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date;
 }
