@@ -48,9 +48,14 @@ const INSERT_CHANGE_EVENTS = `INSERT INTO change_event (id, type, profile_id, se
      SELECT e.id, e.type, e.profile_id, e.segment_key, e.origin_source, e.payload, (SELECT hub_current_txid())
        FROM ${EVENT_ROWS.sql('$1')} AS e
       ORDER BY e.ord
-     RETURNING id, position, occurred_at`;
+     RETURNING id, position::text AS position,
+               to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at`;
 
-type InsertedRow = { id: string; position: string; occurred_at: Date };
+/**
+ * An appended row: its time as `Date#toISOString` writes it, formatted by PostgreSQL (milliseconds truncated, as the
+ * driver's `Date` truncates them), so no date is parsed and formatted again per event.
+ */
+type InsertedRow = { id: string; position: string; occurred_at: string };
 
 /** The events with their new ids, and the statement's parameter. */
 function eventRows(events: NewChangeEvent[]) {
@@ -62,7 +67,7 @@ function eventRows(events: NewChangeEvent[]) {
     const byId = new Map(rows.map((row) => [row.id, row]));
     return events.map((event, ord) => {
       const row = byId.get(ids[ord])!;
-      return { ...event, id: ids[ord], position: String(row.position), occurredAt: row.occurred_at.toISOString() };
+      return { ...event, id: ids[ord], position: row.position, occurredAt: row.occurred_at };
     });
   };
   return { parameter, appended };

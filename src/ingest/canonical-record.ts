@@ -192,9 +192,12 @@ function attributes(raw: unknown, options: ValidationOptions): FlatAttributes {
   if (!isObject(raw))
     throw new Rejection(ErrorCode.InvalidType, `expected an object, got ${describe(raw)}`, '$.attributes');
   const flat: FlatAttributes = {};
-  for (const [key, value] of Object.entries(raw)) {
-    const path = `$.attributes.${key}`;
+  // Own keys in `Object.entries`' order, without its array of pairs per record.
+  for (const key in raw) {
+    if (!Object.prototype.hasOwnProperty.call(raw, key)) continue;
+    const value = raw[key];
     if (value === undefined) continue;
+    const path = `$.attributes.${key}`;
     if (key === 'email') flat.email = normaliseEmail(value, path);
     else if (key === 'birthDate') flat.birthDate = normaliseDate(value, path);
     else if (key === 'phone') flat.phone = normalisePhone(value, path, options.phoneRegion);
