@@ -1,4 +1,4 @@
-import { PairMemo, rememberedPair } from './remembered';
+import { PairMemo, remembered, rememberedPair } from './remembered';
 
 describe('rememberedPair', () => {
   it('computes a pair once, keeps pairs apart by order and by where one string ends', () => {
@@ -36,5 +36,21 @@ describe('PairMemo', () => {
     memo.set('x', 'y', 0);
     expect(memo.get('x', 'y')).toBe(0);
     expect(memo.get('y', 'x')).toBeUndefined();
+  });
+});
+
+describe('remembered', () => {
+  it('computes a value once, and starts afresh past its limit', () => {
+    const calls: string[] = [];
+    const upper = remembered((value: string) => {
+      calls.push(value);
+      return value.toUpperCase();
+    }, 2);
+    expect([upper('a'), upper('a'), upper('b')]).toEqual(['A', 'A', 'B']);
+    expect(calls).toEqual(['a', 'b']);
+    upper('c'); // the third entry: the memo was full and starts afresh
+    upper('c');
+    upper('a');
+    expect(calls).toEqual(['a', 'b', 'c', 'a']);
   });
 });

@@ -1,29 +1,21 @@
 /**
- * A bounded memo by string key: `recall(key, compute)` returns the remembered result or computes and remembers
- * it. Past `limit` entries it starts afresh (a few MB at most). Results are shared between callers, who must not
- * change them.
+ * A pure function of one string, remembered. Matching normalises the same few thousand names, cities, postal codes
+ * and street lines again and again — every candidate profile of every batch is prepared afresh — and each
+ * normalisation is a chain of regular expressions, while a look-up is one hash. Past `limit` entries it starts
+ * afresh (a few MB at most). Results are shared between callers, who must not change them. A hit allocates
+ * nothing (no closure for the computation: this runs millions of times an import).
  */
-export function boundedMemo<T>(limit: number): (key: string, compute: () => T) => T {
-  const memo = new Map<string, T>();
-  return (key, compute) => {
-    let result = memo.get(key);
+export function remembered<T>(fn: (value: string) => T, limit = 50_000): (value: string) => T {
+  let memo = new Map<string, T>();
+  return (value) => {
+    let result = memo.get(value);
     if (result === undefined) {
-      result = compute();
-      if (memo.size >= limit) memo.clear();
-      memo.set(key, result);
+      result = fn(value);
+      if (memo.size >= limit) memo = new Map();
+      memo.set(value, result);
     }
     return result;
   };
-}
-
-/**
- * A pure function of one string, remembered. Matching normalises the same few thousand names, cities, postal codes
- * and street lines again and again — every candidate profile of every batch is prepared afresh — and each
- * normalisation is a chain of regular expressions, while a look-up is one hash.
- */
-export function remembered<T>(fn: (value: string) => T, limit = 50_000): (value: string) => T {
-  const recall = boundedMemo<T>(limit);
-  return (value) => recall(value, () => fn(value));
 }
 
 /**
