@@ -1,5 +1,6 @@
 import type { TxContext } from '../common/context';
 import { newRowId } from '../common/row-id';
+import { isoTimeSql } from '../db/iso-time-sql';
 import { TupleSet } from '../db/tuple-set';
 import type { StatementChain } from '../db/statement-chain';
 import { storedPayload } from './stored-payload';
@@ -48,13 +49,9 @@ const INSERT_CHANGE_EVENTS = `INSERT INTO change_event (id, type, profile_id, se
      SELECT e.id, e.type, e.profile_id, e.segment_key, e.origin_source, e.payload, (SELECT hub_current_txid())
        FROM ${EVENT_ROWS.sql('$1')} AS e
       ORDER BY e.ord
-     RETURNING id, position::text AS position,
-               to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at`;
+     RETURNING id, position::text AS position, ${isoTimeSql('occurred_at')} AS occurred_at`;
 
-/**
- * An appended row: its time as `Date#toISOString` writes it, formatted by PostgreSQL (milliseconds truncated, as the
- * driver's `Date` truncates them), so no date is parsed and formatted again per event.
- */
+/** An appended row, its time as ISO text formatted by PostgreSQL (`isoTimeSql`). */
 type InsertedRow = { id: string; position: string; occurred_at: string };
 
 /** The events with their new ids, and the statement's parameter. */

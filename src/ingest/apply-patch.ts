@@ -84,7 +84,7 @@ export function applyPatch(current: SourceRecordState | undefined, record: Canon
   let touched = false;
 
   const offer = (field: string, value: unknown): boolean => {
-    // A field held for the first time (every field of a new record) needs no comparison, nor its stamps.
+    // A field the stored record did not hold yet needs no comparison, nor its stamps.
     const heldAt = state.fieldUpdatedAt[field];
     if (heldAt !== undefined) {
       const incoming: Stamp = { at: record.updatedAt, seq: record.sequence, value };

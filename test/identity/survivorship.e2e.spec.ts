@@ -2,6 +2,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fromGlobalId } from '../../src/common/global-id';
 import { feedPayload } from '../../src/feed/stored-payload';
+import { REFRESH_SLICE } from '../../src/identity/survivorship/refresh-golden-profiles';
+import { MAX_BATCH } from '../../src/ingest/ingest-records';
 import { graphql, startTestHub, type TestHub } from '../support/test-hub';
 import { testTempDir } from '../support/test-temp';
 
@@ -287,8 +289,11 @@ describe('survivorship, conflicts and pins through the real hub', () => {
   });
 
   it('refreshes a batch of more profiles than one slice: every update lands, pins hold, events in profile order', async () => {
-    // 600 people, then an update of each: the refresh reads and writes them in slices of REFRESH_SLICE (250).
-    const people = Array.from({ length: 600 }, (_, i) => ({
+    // Two slices and part of a third of people, then an update of each: the refresh reads and writes them in
+    // slices of REFRESH_SLICE. (Within one GraphQL call: MAX_BATCH records.)
+    const count = 2 * REFRESH_SLICE + 100;
+    expect(count).toBeLessThanOrEqual(MAX_BATCH);
+    const people = Array.from({ length: count }, (_, i) => ({
       externalId: `SL${String(i).padStart(3, '0')}`,
       email: `slice${i}@example.com`,
     }));
@@ -301,10 +306,11 @@ describe('survivorship, conflicts and pins through the real hub', () => {
       })),
     );
     const ids = created.map((r) => fromGlobalId('Profile', r.profileId)!);
-    expect(new Set(ids).size).toBe(600);
+    expect(new Set(ids).size).toBe(count);
     // Pins at both ends of each slice of the refresh (which goes in profile id order) and inside one.
     const sorted = [...ids].sort();
-    const pinnedIds = [0, 249, 250, 420, 499, 500, 599].map((i) => sorted[i]);
+    const S = REFRESH_SLICE;
+    const pinnedIds = [0, S - 1, S, S + 170, 2 * S - 1, 2 * S, count - 1].map((i) => sorted[i]);
     for (const id of pinnedIds) {
       const pinned = await graphql(hub.url, PIN, {
         profileId: created[ids.indexOf(id)].profileId,
@@ -330,7 +336,7 @@ describe('survivorship, conflicts and pins through the real hub', () => {
       `SELECT id, version, company, job_title FROM golden_profile WHERE id = ANY($1::uuid[]) ORDER BY id`,
       [ids],
     );
-    expect(rows).toHaveLength(600);
+    expect(rows).toHaveLength(count);
     for (const row of rows) {
       const pinned = pinnedIds.includes(row.id);
       expect({ id: row.id, company: row.company, jobTitle: row.job_title, version: row.version }).toEqual({

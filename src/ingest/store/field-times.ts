@@ -1,3 +1,5 @@
+import { isoTimeSql } from '../../db/iso-time-sql';
+
 /**
  * Per-field source times as `source_record.field_updated_at` stores them: only the times that differ from the
  * record's `source_updated_at`. A field of the record's attributes without a stored time took its value from the
@@ -56,5 +58,4 @@ export function fieldTime(
 }
 
 /** `source_updated_at` as the ISO 8601 text the times are kept in, for statements that read the times in SQL. */
-export const SOURCE_TIME_SQL = (alias: string) =>
-  `to_char(${alias}.source_updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+export const SOURCE_TIME_SQL = (alias: string) => isoTimeSql(`${alias}.source_updated_at`);
