@@ -143,12 +143,6 @@ interface AutoMatch {
   score: number;
 }
 
-/** The record shares an email or a phone with the profile. */
-function sharesContactPoint(info: ProfileInfo, keysOf: IdentityKeys): boolean {
-  for (const c of keysOf.contactPoints) if ((c.type === 'email' ? info.emails : info.phones).has(c.value)) return true;
-  return false;
-}
-
 /** Names or birth dates disagree: a shared contact point alone does not merge. */
 function contradictedByNameOrBirthDate(score: MatchScore): boolean {
   return score.comparisons.some((c) => (c.field === 'name' || c.field === 'birthDate') && c.weight < 0);
@@ -371,14 +365,19 @@ class BatchDecisions {
     sharing: Set<string>,
   ): Map<string, MatchScore> {
     const { matching, tf } = this;
+    const record = keysOf.features;
     const scored = new Map<string, MatchScore>();
     for (const profile of soft) {
       if (profile === current || hard.has(profile)) continue;
       const info = this.infos.get(profile);
       if (!info || info.size === 0) continue;
-      if (sharesContactPoint(info, keysOf)) sharing.add(profile);
-      const floor = sharing.has(profile) ? Number.NEGATIVE_INFINITY : matching.thresholds.review;
-      const score = scorePairReaching(keysOf.features, comparable(info, keysOf.features), floor, matching, tf);
+      // The record's features hold exactly its contact points (`identityKeys`): each set is read once, for both
+      // the shortcut and the email and phone the profile is compared with.
+      const email = !!record.email && info.emails.has(record.email);
+      const phone = !!record.phone && info.phones.has(record.phone);
+      if (email || phone) sharing.add(profile);
+      const floor = email || phone ? Number.NEGATIVE_INFINITY : matching.thresholds.review;
+      const score = scorePairReaching(record, comparable(info, record, email, phone), floor, matching, tf);
       if (score) scored.set(profile, score);
     }
     return scored;
@@ -841,12 +840,18 @@ function stripEmpty(features: PersonFeatures): PersonFeatures {
   return kept as PersonFeatures;
 }
 
-/** The profile as the record is compared with it: its golden values, with whichever of its emails and phones fits. */
-function comparable(info: ProfileInfo, record: PersonFeatures): PersonFeatures {
-  const email =
-    record.email && info.emails.has(record.email) ? record.email : (info.features.email ?? firstOf(info.emails));
-  const phone =
-    record.phone && info.phones.has(record.phone) ? record.phone : (info.features.phone ?? firstOf(info.phones));
+/**
+ * The profile as the record is compared with it: its golden values, with whichever of its emails and phones fits —
+ * the record's own where the profile holds it (`sharesEmail`, `sharesPhone`).
+ */
+function comparable(
+  info: ProfileInfo,
+  record: PersonFeatures,
+  sharesEmail: boolean,
+  sharesPhone: boolean,
+): PersonFeatures {
+  const email = sharesEmail ? record.email : (info.features.email ?? firstOf(info.emails));
+  const phone = sharesPhone ? record.phone : (info.features.phone ?? firstOf(info.phones));
   // The scorer caches its preparation per features object: hand it the same object while nothing differs —
   // the profile's own features when they hold that email and phone (most profiles have one of each), else one
   // per email and phone the profile is compared with, until its features change.
