@@ -4,7 +4,7 @@ import { spellsName as spellsFoldedName } from '../compare/mailbox-name';
 import { areNicknameEquivalent, givenNameForms } from '../compare/nicknames';
 import { fold, normalisePostalCode, normaliseStreetLine } from '../compare/normalise';
 import { phoneticCode } from '../compare/phonetic';
-import { rememberedPair } from '../compare/remembered';
+import { remembered, rememberedPair } from '../compare/remembered';
 import { isJunkLocalPart } from '../junk-values';
 import type { PersonFeatures } from '../person-features';
 
@@ -37,35 +37,53 @@ export function prepare(features: PersonFeatures): PreparedFeatures {
   let p = prepared.get(features);
   if (p) return p;
   const address = features.address ?? {};
-  const street = address.line1 ? normaliseStreetLine(address.line1) : undefined;
-  const compact = street?.street.replace(/ /g, '') ?? '';
-  const first = features.firstName ? fold(features.firstName) : '';
-  const last = features.lastName ? fold(features.lastName) : '';
   p = {
-    first,
-    last,
-    name: `${first}\u0000${last}`,
-    birth: parseDate(features.birthDate),
-    email: mailbox(features.email),
-    phone: features.phone?.replace(/\D/g, '') ?? '',
-    street: compact === '' ? undefined : { compact, houseNumber: street?.houseNumber },
+    first: features.firstName ? fold(features.firstName) : '',
+    last: features.lastName ? fold(features.lastName) : '',
+    name: '',
+    birth: features.birthDate ? birthOf(features.birthDate) : undefined,
+    email: features.email ? mailboxOf(features.email) : undefined,
+    phone: features.phone ? digitsOf(features.phone) : '',
+    street: address.line1 ? streetOf(address.line1) : undefined,
     postalCode: address.postalCode ? normalisePostalCode(address.postalCode) : '',
     city: address.city ? fold(address.city) : '',
   };
+  p.name = `${p.first}\u0000${p.last}`;
   prepared.set(features, p);
   return p;
 }
 
-function parseDate(date: string | undefined): PreparedFeatures['birth'] {
-  const match = date?.match(/^(\d{4})-(\d{2})-(\d{2})$/);
+// Each person's parts are prepared once per features object, and the same birth dates, mailboxes and street lines
+// come back in the profiles' and the records' objects of every batch: their preparations are remembered by value
+// (shared, never changed).
+
+const birthOf = remembered(function birthOf(date: string): PreparedFeatures['birth'] {
+  const match = date.match(/^(\d{4})-(\d{2})-(\d{2})$/);
   if (!match) return undefined;
-  return { date: date!, year: Number(match[1]), month: match[2], day: match[3] };
+  return { date, year: Number(match[1]), month: match[2], day: match[3] };
+});
+
+const streetOf = remembered(function streetOf(line: string): PreparedFeatures['street'] {
+  const street = normaliseStreetLine(line);
+  const compact = street.street.replace(/ /g, '');
+  return compact === '' ? undefined : { compact, houseNumber: street.houseNumber };
+});
+
+/** The digits of a phone number: of an E.164 one (nearly all, once validated), all but the `+`. */
+function digitsOf(phone: string): string {
+  const start = phone.charCodeAt(0) === 43 ? 1 : 0;
+  for (let i = start; i < phone.length; i++) {
+    const c = phone.charCodeAt(i);
+    if (c < 48 || c > 57) return phone.replace(/\D/g, '');
+  }
+  return start === 0 ? phone : phone.slice(1);
 }
 
 const GMAIL = new Set(['gmail.com', 'googlemail.com']);
 
-function mailbox(email: string | undefined): PreparedFeatures['email'] {
-  if (!email) return undefined;
+const mailboxOf = remembered(mailbox);
+
+function mailbox(email: string): PreparedFeatures['email'] {
   const raw = email.trim().toLowerCase();
   const at = raw.lastIndexOf('@');
   if (at <= 0) return undefined;
