@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { featuresFromAttributes } from './person-features';
 
 describe('featuresFromAttributes', () => {
@@ -46,5 +47,40 @@ describe('featuresFromAttributes', () => {
     expect(featuresFromAttributes({ address: { city: 'Gdańsk', postalCode: '80-001' } })).toEqual({
       address: { city: 'Gdańsk', postalCode: '80-001' },
     });
+  });
+});
+
+describe('featuresFromAttributes: white space and phones', () => {
+  // Text is trimmed and its white space collapsed; values that need neither skip the regular expressions. Either
+  // way the outcome must be the regular expressions' own.
+  const spaces = [' ', '  ', '\t', '\n', '\u00a0', '\u2003', '\u3000', '\ufeff', '\u0001'];
+  const piece = fc.oneof(fc.constantFrom(...spaces), fc.constantFrom('a', 'Ł', 'é', '日本', '-', "'", '0'));
+  const textOf = fc.array(piece, { maxLength: 8 }).map((parts) => parts.join(''));
+
+  it('reads names, cities and postal codes as trimmed and collapsed by \\s', () => {
+    fc.assert(
+      fc.property(textOf, (value) => {
+        const expected = value.trim().replace(/\s+/g, ' ') || undefined;
+        const features = featuresFromAttributes({ firstName: value, 'address.city': value });
+        expect(features.firstName).toBe(expected);
+        expect(features.address?.city).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps only + and digits of a phone, E.164 or not', () => {
+    const phone = fc
+      .array(fc.constantFrom('+', '1', '2', '9', ' ', '-', '(', ')', 'x', '\t'), { maxLength: 12 })
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(phone, (value) => {
+        const trimmed = value.trim().replace(/\s+/g, ' ');
+        const digits = trimmed.replace(/(?!^\+)[^\d]/g, '');
+        const expected = trimmed !== '' && /\d/.test(digits) ? digits : undefined;
+        expect(featuresFromAttributes({ phone: value }).phone).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

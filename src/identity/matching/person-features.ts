@@ -19,9 +19,41 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})/;
 function text(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string') return undefined;
+  if (isCollapsed(value)) return value === '' ? undefined : value;
   const collapsed = value.trim().replace(/\s+/g, ' ');
   return collapsed === '' ? undefined : collapsed;
 }
+
+/**
+ * Whether trimming and collapsing white space would leave `value` as it is: no space at either end, no two in a
+ * row, no other white space — what nearly every stored value is, validation having collapsed it. Characters past
+ * U+167F (where Unicode's other spaces start) are left to the regular expressions.
+ */
+function isCollapsed(value: string): boolean {
+  const last = value.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 32 && c !== 160 && c < 0x1680) continue;
+    if (c !== 32 || i === 0 || i === last || value.charCodeAt(i - 1) === 32) return false;
+  }
+  return true;
+}
+
+/** `+` and digits only: an E.164 number, as validation writes phones. */
+function isPlainPhone(value: string): boolean {
+  for (let i = value.charCodeAt(0) === 43 ? 1 : 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+const ADDRESS_FIELDS = {
+  line1: 'address.line1',
+  city: 'address.city',
+  postalCode: 'address.postalCode',
+  country: 'address.country',
+} as const;
 
 /**
  * Reads the matching features from flat attributes (`email`, `firstName`, `lastName`, `birthDate`, `phone`,
@@ -35,12 +67,13 @@ function text(value: unknown): string | undefined {
 export function featuresFromAttributes(flat: Record<string, unknown>): PersonFeatures {
   const nested =
     flat.address !== null && typeof flat.address === 'object' ? (flat.address as Record<string, unknown>) : {};
-  const part = (key: string) => text(flat[`address.${key}`]) ?? text(nested[key]);
+  const part = (key: keyof typeof ADDRESS_FIELDS) => text(flat[ADDRESS_FIELDS[key]]) ?? text(nested[key]);
   const features: PersonFeatures = {};
   const firstName = text(flat.firstName);
   const lastName = text(flat.lastName);
   const email = text(flat.email)?.toLowerCase();
-  const phone = text(flat.phone)?.replace(/(?!^\+)[^\d]/g, '');
+  const rawPhone = text(flat.phone);
+  const phone = rawPhone && !isPlainPhone(rawPhone) ? rawPhone.replace(/(?!^\+)[^\d]/g, '') : rawPhone;
   const birth = text(flat.birthDate)?.match(DATE);
   if (firstName) features.firstName = firstName;
   if (lastName) features.lastName = lastName;
