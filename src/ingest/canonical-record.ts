@@ -90,6 +90,15 @@ const TOP_LEVEL = new Set([
   'deleteReason',
 ]);
 const TEXT_ATTRIBUTES = new Set(['firstName', 'lastName', 'company', 'jobTitle']);
+/** Each address part's flat key as a literal: a key built per record is looked up in V8's string table anew. */
+const ADDRESS_KEYS: Record<(typeof ADDRESS_PARTS)[number], string> = {
+  line1: 'address.line1',
+  line2: 'address.line2',
+  city: 'address.city',
+  postalCode: 'address.postalCode',
+  region: 'address.region',
+  country: 'address.country',
+};
 const KEY = /^[a-z][a-z0-9_.:-]{0,63}$/;
 
 class Rejection extends Error {
@@ -204,7 +213,7 @@ function attributes(raw: unknown, options: ValidationOptions): FlatAttributes {
     else if (TEXT_ATTRIBUTES.has(key)) flat[key] = value === null ? null : collapse(text(value, path) ?? '') || null;
     else if (key === 'address') {
       if (value === null) {
-        for (const part of ADDRESS_PARTS) flat[`address.${part}`] = null;
+        for (const part of ADDRESS_PARTS) flat[ADDRESS_KEYS[part]] = null;
         continue;
       }
       if (!isObject(value))
@@ -230,7 +239,7 @@ function attributes(raw: unknown, options: ValidationOptions): FlatAttributes {
             );
           }
         }
-        flat[`address.${part}`] = normalised;
+        flat[ADDRESS_KEYS[part as (typeof ADDRESS_PARTS)[number]]] = normalised;
       }
     } else if (key === 'custom') {
       if (value === null) continue;
