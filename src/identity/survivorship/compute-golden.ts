@@ -173,9 +173,18 @@ export function goldenByChains(
  * one (its only step that still acts on agreeing candidates), else its first rule.
  */
 function goldenOfOne(record: SurvivorshipInput, settings: SurvivorshipSettings): GoldenValues {
-  const slots = new Set<string>();
-  for (const field of Object.keys(record.attributes)) slots.add(slotOf(field));
-  const unanimous = [...slots].sort();
+  // Field by field, without a candidate or a closure per field: every profile a batch creates comes through here.
+  const { attributes: values, fieldUpdatedAt: times } = record;
+  const unanimous: string[] = [];
+  let address = false;
+  for (const field in values) {
+    if (slotOf(field) !== ADDRESS_GROUP) unanimous.push(field);
+    else if (!address) {
+      address = true;
+      unanimous.push(ADDRESS_GROUP);
+    }
+  }
+  sortStrings(unanimous);
   const attributes: FlatAttributes = {};
   const lineage: Record<string, FieldLineage> = {};
   for (const slot of unanimous) {
@@ -188,23 +197,44 @@ function goldenOfOne(record: SurvivorshipInput, settings: SurvivorshipSettings):
       rule = step.rule;
     }
     if (ruledOut) continue;
-    const { value, at } = candidateOf(record, slot);
-    emit(
-      slot,
-      value,
-      (field, fieldValue) => ({
-        value: fieldValue,
-        source: record.source,
-        sourceRecordId: record.id,
-        rule,
-        updatedAt: record.fieldUpdatedAt[field] ?? new Date(at).toISOString(),
-        pinned: false,
-      }),
-      attributes,
-      lineage,
-    );
+    if (slot !== ADDRESS_GROUP) {
+      const value = values[slot];
+      if (value === null || value === undefined) continue;
+      attributes[slot] = value;
+      lineage[slot] = oneRecordLineage(record, rule, value, times[slot] ?? new Date(time(times[slot])).toISOString());
+      continue;
+    }
+    // The address parts come from this one record: the latest part's time stands for a part without its own.
+    let at = 0;
+    for (const field in values) if (field.startsWith(ADDRESS_PREFIX)) at = Math.max(at, time(times[field]));
+    for (const field in values) {
+      if (!field.startsWith(ADDRESS_PREFIX)) continue;
+      const value = values[field];
+      if (value === null || value === undefined) continue;
+      attributes[field] = value;
+      lineage[field] = oneRecordLineage(record, rule, value, times[field] ?? new Date(at).toISOString());
+    }
   }
   return { attributes, lineage, conflicts: [], unanimous };
+}
+
+function oneRecordLineage(
+  record: SurvivorshipInput,
+  rule: string,
+  value: AttributeValue,
+  updatedAt: string,
+): FieldLineage {
+  return { value, source: record.source, sourceRecordId: record.id, rule, updatedAt, pinned: false };
+}
+
+/** Sorts in place; a record's fields mostly come in one order, and a sorted list is left as it is. */
+function sortStrings(list: string[]): void {
+  for (let i = 1; i < list.length; i++) {
+    if (list[i - 1] > list[i]) {
+      list.sort();
+      return;
+    }
+  }
 }
 
 function candidateOf(record: SurvivorshipInput, slot: string): Candidate {

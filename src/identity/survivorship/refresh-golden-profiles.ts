@@ -110,13 +110,15 @@ export function prepareGoldenInserts(
   profiles: { id: string; records: SurvivorshipInput[] }[],
 ): { send(chain: StatementChain): Promise<GoldenChange[]> } {
   const settings = survivorship(tx);
-  const rows: { id: string; golden: GoldenValues }[] = [];
+  // What is kept of each row once its parameter is built: its values and conflicts, not its lineage (an object per
+  // field, which would otherwise live until the batch commits).
+  const rows: { id: string; attributes: FlatAttributes; conflicts: GoldenValues['conflicts'] }[] = [];
   const sliceAt = (start: number) => {
     const slice = profiles
       .slice(start, start + INSERT_SLICE)
-      .map((p) => ({ id: p.id, golden: computeGolden(p.records, settings) }));
-    rows.push(...slice);
-    return GOLDEN_INSERTS.encode(slice.map((r) => ({ id: r.id, version: 1, golden: r.golden })));
+      .map((p) => ({ id: p.id, version: 1, golden: computeGolden(p.records, settings) }));
+    for (const r of slice) rows.push({ id: r.id, attributes: r.golden.attributes, conflicts: r.golden.conflicts });
+    return GOLDEN_INSERTS.encode(slice);
   };
   const first = profiles.length > 0 ? sliceAt(0) : null;
   return {
@@ -130,23 +132,23 @@ export function prepareGoldenInserts(
           [start === 0 ? first : sliceAt(start)],
         );
       }
-      const conflicted = rows.filter((r) => r.golden.conflicts.length > 0);
+      const conflicted = rows.filter((r) => r.conflicts.length > 0);
       if (conflicted.length > 0) {
         await chain.idle();
         await syncConflicts(
           tx,
           conflicted.map((r) => r.id),
-          new Map(conflicted.map((r) => [r.id, r.golden.conflicts])),
+          new Map(conflicted.map((r) => [r.id, r.conflicts])),
         );
       }
       return rows.map((r) => {
-        const changedFields = sortedKeys(r.golden.attributes);
+        const changedFields = sortedKeys(r.attributes);
         return {
           profileId: r.id,
           version: 1,
           created: true,
           changedFields,
-          values: valuesOf(changedFields, r.golden.attributes),
+          values: valuesOf(changedFields, r.attributes),
         };
       });
     },
