@@ -48,9 +48,26 @@ export function prepare(features: PersonFeatures): PreparedFeatures {
     postalCode: address.postalCode ? normalisePostalCode(address.postalCode) : '',
     city: address.city ? fold(address.city) : '',
   };
-  p.name = `${p.first}\u0000${p.last}`;
+  p.name = nameKey(`${p.first}\u0000${p.last}`);
   prepared.set(features, p);
   return p;
+}
+
+/** One string object per name key, so that the name memo's look-ups find their key by identity. */
+let nameKeys = new Map<string, string>();
+
+/**
+ * The name key as the one string object every preparation of that name shares. The memo of name comparisons
+ * (`compareNames`) is read for every candidate pair by two name keys; with keys built afresh per preparation each
+ * read compared the strings character by character, with shared ones it compares references. Past 200,000 names
+ * it starts afresh: a key that is no longer shared still finds its outcome, by its characters.
+ */
+function nameKey(key: string): string {
+  const shared = nameKeys.get(key);
+  if (shared !== undefined) return shared;
+  if (nameKeys.size >= 200_000) nameKeys = new Map();
+  nameKeys.set(key, key);
+  return key;
 }
 
 // Each person's parts are prepared once per features object, and the same birth dates, mailboxes and street lines
