@@ -20,6 +20,20 @@ export const CORE_ATTRIBUTES = [
 export type CoreAttribute = (typeof CORE_ATTRIBUTES)[number];
 
 export const ADDRESS_PARTS = ['line1', 'line2', 'city', 'postalCode', 'region', 'country'] as const;
+export type AddressPart = (typeof ADDRESS_PARTS)[number];
+
+/**
+ * Each address part's flat key, as literals: hot paths (validation, matching) read and write these keys for every
+ * record, and a key built per record (`address.${part}`) is looked up in V8's string table anew each time.
+ */
+export const ADDRESS_KEYS: Readonly<Record<AddressPart, string>> = {
+  line1: 'address.line1',
+  line2: 'address.line2',
+  city: 'address.city',
+  postalCode: 'address.postalCode',
+  region: 'address.region',
+  country: 'address.country',
+};
 
 /** A value a source gave for one field; `null` means the source cleared it. */
 export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };

@@ -2,7 +2,13 @@ import { domainToASCII } from 'node:url';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { ErrorCode } from '../common/hub-error';
 import { isCalendarDate, isCanonicalInstant } from '../common/calendar';
-import { ADDRESS_PARTS, type AttributeValue, type FlatAttributes } from '../identity/golden-attributes';
+import {
+  ADDRESS_KEYS,
+  ADDRESS_PARTS,
+  type AddressPart,
+  type AttributeValue,
+  type FlatAttributes,
+} from '../identity/golden-attributes';
 
 /**
  * The canonical record every adapter produces and `ingest`, `POST /ingest/:source` and `import` accept
@@ -90,15 +96,6 @@ const TOP_LEVEL = new Set([
   'deleteReason',
 ]);
 const TEXT_ATTRIBUTES = new Set(['firstName', 'lastName', 'company', 'jobTitle']);
-/** Each address part's flat key as a literal: a key built per record is looked up in V8's string table anew. */
-const ADDRESS_KEYS: Record<(typeof ADDRESS_PARTS)[number], string> = {
-  line1: 'address.line1',
-  line2: 'address.line2',
-  city: 'address.city',
-  postalCode: 'address.postalCode',
-  region: 'address.region',
-  country: 'address.country',
-};
 const KEY = /^[a-z][a-z0-9_.:-]{0,63}$/;
 
 class Rejection extends Error {
@@ -239,7 +236,7 @@ function attributes(raw: unknown, options: ValidationOptions): FlatAttributes {
             );
           }
         }
-        flat[ADDRESS_KEYS[part as (typeof ADDRESS_PARTS)[number]]] = normalised;
+        flat[ADDRESS_KEYS[part as AddressPart]] = normalised;
       }
     } else if (key === 'custom') {
       if (value === null) continue;

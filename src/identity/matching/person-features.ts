@@ -1,3 +1,4 @@
+import { ADDRESS_KEYS, type AddressPart } from '../golden-attributes';
 import { isCalendarDate } from '../../common/calendar';
 import { isJunkIdentifier } from './junk-values';
 
@@ -48,13 +49,6 @@ function isPlainPhone(value: string): boolean {
   return true;
 }
 
-const ADDRESS_FIELDS = {
-  line1: 'address.line1',
-  city: 'address.city',
-  postalCode: 'address.postalCode',
-  country: 'address.country',
-} as const;
-
 /**
  * Reads the matching features from flat attributes (`email`, `firstName`, `lastName`, `birthDate`, `phone`,
  * `address.line1`, `address.city`, `address.postalCode`, `address.country`; a nested `address` object is read
@@ -67,7 +61,7 @@ const ADDRESS_FIELDS = {
 export function featuresFromAttributes(flat: Record<string, unknown>): PersonFeatures {
   const nested =
     flat.address !== null && typeof flat.address === 'object' ? (flat.address as Record<string, unknown>) : {};
-  const part = (key: keyof typeof ADDRESS_FIELDS) => text(flat[ADDRESS_FIELDS[key]]) ?? text(nested[key]);
+  const part = (key: AddressPart) => text(flat[ADDRESS_KEYS[key]]) ?? text(nested[key]);
   const features: PersonFeatures = {};
   const firstName = text(flat.firstName);
   const lastName = text(flat.lastName);

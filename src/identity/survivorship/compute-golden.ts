@@ -1,3 +1,4 @@
+import { sortStrings } from '../../common/sort-strings';
 import { stableJson } from '../../ingest/apply-patch';
 import type { AttributeValue, FlatAttributes } from '../golden-attributes';
 import {
@@ -83,6 +84,8 @@ interface Candidate {
 }
 
 const ADDRESS_PREFIX = `${ADDRESS_GROUP}.`;
+/** `new Date(0).toISOString()`: the time a field without a time of its own is read as. */
+const EPOCH = new Date(0).toISOString();
 
 /**
  * Chooses each golden field's value from the live source records by the field's rule chain
@@ -201,7 +204,8 @@ function goldenOfOne(record: SurvivorshipInput, settings: SurvivorshipSettings):
       const value = values[slot];
       if (value === null || value === undefined) continue;
       attributes[slot] = value;
-      lineage[slot] = oneRecordLineage(record, rule, value, times[slot] ?? new Date(time(times[slot])).toISOString());
+      // A field without its own time (a record stored before per-field times) reads as of time 0, as in the chains.
+      lineage[slot] = oneRecordLineage(record, rule, value, times[slot] ?? EPOCH);
       continue;
     }
     // The address parts come from this one record: the latest part's time stands for a part without its own.
@@ -225,16 +229,6 @@ function oneRecordLineage(
   updatedAt: string,
 ): FieldLineage {
   return { value, source: record.source, sourceRecordId: record.id, rule, updatedAt, pinned: false };
-}
-
-/** Sorts in place; a record's fields mostly come in one order, and a sorted list is left as it is. */
-function sortStrings(list: string[]): void {
-  for (let i = 1; i < list.length; i++) {
-    if (list[i - 1] > list[i]) {
-      list.sort();
-      return;
-    }
-  }
 }
 
 function candidateOf(record: SurvivorshipInput, slot: string): Candidate {

@@ -1,3 +1,4 @@
+import { sortStrings } from '../../common/sort-strings';
 import type { FieldLineage } from './compute-golden';
 
 /** The top-level key of the values a steward typed in (they have no source record). */
@@ -51,16 +52,6 @@ export function storeLineage(lineage: Record<string, FieldLineage>): StoredLinea
   }
   for (const key in stored) for (const group in stored[key]) sortStrings(stored[key][group]);
   return stored;
-}
-
-/** Sorts in place; most lists come sorted already (fields are decided in order), and then nothing is allocated. */
-function sortStrings(list: string[]): void {
-  for (let i = 1; i < list.length; i++) {
-    if (list[i - 1] > list[i]) {
-      list.sort();
-      return;
-    }
-  }
 }
 
 /** The fields of a stored lineage, one entry per field path. */
