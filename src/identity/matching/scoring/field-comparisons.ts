@@ -37,10 +37,12 @@ export function prepare(features: PersonFeatures): PreparedFeatures {
   let p = prepared.get(features);
   if (p) return p;
   const address = features.address ?? {};
+  const first = features.firstName ? fold(features.firstName) : '';
+  const last = features.lastName ? fold(features.lastName) : '';
   p = {
-    first: features.firstName ? fold(features.firstName) : '',
-    last: features.lastName ? fold(features.lastName) : '',
-    name: '',
+    first,
+    last,
+    name: nameKey(`${first}\u0000${last}`),
     birth: features.birthDate ? birthOf(features.birthDate) : undefined,
     email: features.email ? mailboxOf(features.email) : undefined,
     phone: features.phone ? digitsOf(features.phone) : '',
@@ -48,7 +50,6 @@ export function prepare(features: PersonFeatures): PreparedFeatures {
     postalCode: address.postalCode ? normalisePostalCode(address.postalCode) : '',
     city: address.city ? fold(address.city) : '',
   };
-  p.name = nameKey(`${p.first}\u0000${p.last}`);
   prepared.set(features, p);
   return p;
 }
