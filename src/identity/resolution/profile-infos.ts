@@ -3,6 +3,7 @@ import { pgArray } from '../../db/pg-array';
 import type { Queries, StatementChain } from '../../db/statement-chain';
 import { analyzeInBackground, GOLDEN_PROFILE_STATISTICS } from '../../db/table-statistics';
 import type { PersonFeatures } from '../matching/person-features';
+import type { PreparedFeatures } from '../matching/scoring';
 import type { TermFrequency } from '../matching/scoring';
 import { foldName } from '../matching/compare/normalise';
 
@@ -23,6 +24,13 @@ export interface ProfileInfo {
   perSource: Map<string, number>;
   /** Live source records (for the cluster-size circuit breaker). */
   size: number;
+  /**
+   * The resolver's prepared form of `features` (`prepareFeatures`), made on first use, and of `features` with
+   * another email and phone (`preparedWith`, by `email\0phone`): valid while `preparedFrom` is `features`.
+   */
+  preparedFrom: PersonFeatures | undefined;
+  prepared: PreparedFeatures | undefined;
+  variants: Map<string, PreparedFeatures> | undefined;
 }
 
 /**
@@ -99,6 +107,9 @@ export async function loadProfileInfos(
       phones: new Set(),
       perSource: new Map(),
       size: 0,
+      preparedFrom: undefined,
+      prepared: undefined,
+      variants: undefined,
     });
   }
   for (const r of await held) {

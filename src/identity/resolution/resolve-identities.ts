@@ -3,7 +3,15 @@ import { newRowId } from '../../common/row-id';
 import { pgArray } from '../../db/pg-array';
 import { StatementChain, type Queries } from '../../db/statement-chain';
 import type { PersonFeatures } from '../matching/person-features';
-import { autoMergeable, scorePairReaching, type MatchScore, type TermFrequency } from '../matching/scoring';
+import {
+  autoMergeable,
+  prepareFeatures,
+  preparedWith,
+  scorePreparedReaching,
+  type MatchScore,
+  type PreparedFeatures,
+  type TermFrequency,
+} from '../matching/scoring';
 import { AgeRanks, bestSharing, compareNodes, type ProfileAge, type ProfileNode } from './candidate-ranking';
 import type { IdentityKeys, MatchIdentifier } from './identity-keys';
 import type { IdentitySettings } from './identity-settings';
@@ -175,6 +183,8 @@ class BatchDecisions {
   /** Counts the records whose candidates were gathered: a node's `weight` is the current one's when its `mark` is. */
   private mark = 0;
   private created = 0;
+  /** The last record scored against candidates, prepared: a profile it creates starts with that form. */
+  private recordPrepared: { features: PersonFeatures; prepared: PreparedFeatures } | undefined;
 
   constructor(
     settings: IdentitySettings,
@@ -238,6 +248,10 @@ class BatchDecisions {
       phones: new Set(),
       perSource: new Map(),
       size: 0,
+      // The record's prepared form, when it was scored against candidates: the same features object.
+      preparedFrom: this.recordPrepared?.features === features ? features : undefined,
+      prepared: this.recordPrepared?.features === features ? this.recordPrepared.prepared : undefined,
+      variants: undefined,
     });
     return id;
   }
@@ -367,6 +381,7 @@ class BatchDecisions {
     const { matching, tf } = this;
     const record = keysOf.features;
     const scored = new Map<string, MatchScore>();
+    let prepared: PreparedFeatures | undefined;
     for (const profile of soft) {
       if (profile === current || hard.has(profile)) continue;
       const info = this.infos.get(profile);
@@ -377,9 +392,11 @@ class BatchDecisions {
       const phone = !!record.phone && info.phones.has(record.phone);
       if (email || phone) sharing.add(profile);
       const floor = email || phone ? Number.NEGATIVE_INFINITY : matching.thresholds.review;
-      const score = scorePairReaching(record, comparable(info, record, email, phone), floor, matching, tf);
+      prepared ??= prepareFeatures(record);
+      const score = scorePreparedReaching(prepared, comparable(info, record, email, phone), floor, matching, tf);
       if (score) scored.set(profile, score);
     }
+    this.recordPrepared = prepared ? { features: record, prepared } : undefined;
     return scored;
   }
 
@@ -819,7 +836,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /**
  * A profile's features once a record joined it: its own where it has them, the record's elsewhere. The profile's
  * object itself while nothing changes (a profile that a record just created, a record that restates what the
- * profile holds): the scorer remembers its preparation per object, so a new object is prepared again.
+ * profile holds): the profile keeps its prepared form per features object (`comparable`), so a new object is prepared again.
  */
 function mergedFeatures(incoming: PersonFeatures, held: PersonFeatures): PersonFeatures {
   if (incoming === held) return held;
@@ -849,24 +866,23 @@ function comparable(
   record: PersonFeatures,
   sharesEmail: boolean,
   sharesPhone: boolean,
-): PersonFeatures {
-  const email = sharesEmail ? record.email : (info.features.email ?? firstOf(info.emails));
-  const phone = sharesPhone ? record.phone : (info.features.phone ?? firstOf(info.phones));
-  // The scorer caches its preparation per features object: hand it the same object while nothing differs —
-  // the profile's own features when they hold that email and phone (most profiles have one of each), else one
-  // per email and phone the profile is compared with, until its features change.
-  if (email === info.features.email && phone === info.features.phone) return info.features;
-  let cached = comparableCache.get(info);
-  if (!cached || cached.features !== info.features) {
-    cached = { features: info.features, values: new Map() };
-    comparableCache.set(info, cached);
+): PreparedFeatures {
+  const { features } = info;
+  const email = sharesEmail ? record.email : (features.email ?? firstOf(info.emails));
+  const phone = sharesPhone ? record.phone : (features.phone ?? firstOf(info.phones));
+  // Prepared once per features object: the profile's own features when they hold that email and phone (most
+  // profiles have one of each), else once per email and phone the profile is compared with, until its features
+  // change.
+  if (info.preparedFrom !== features || !info.prepared) {
+    info.preparedFrom = features;
+    info.prepared = prepareFeatures(features);
+    info.variants = undefined;
   }
+  if (email === features.email && phone === features.phone) return info.prepared;
   const key = `${email ?? ''}\u0000${phone ?? ''}`;
-  let value = cached.values.get(key);
-  if (!value || value.email !== email || value.phone !== phone) {
-    value = { ...info.features, email, phone };
-    cached.values.set(key, value);
-  }
+  info.variants ??= new Map();
+  let value = info.variants.get(key);
+  if (!value) info.variants.set(key, (value = preparedWith(info.prepared, email, phone)));
   return value;
 }
 
@@ -875,5 +891,3 @@ function firstOf(values: Set<string>): string | undefined {
   for (const value of values) return value;
   return undefined;
 }
-
-const comparableCache = new WeakMap<ProfileInfo, { features: PersonFeatures; values: Map<string, PersonFeatures> }>();

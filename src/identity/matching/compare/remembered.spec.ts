@@ -37,6 +37,19 @@ describe('PairMemo', () => {
     expect(memo.get('x', 'y')).toBe(0);
     expect(memo.get('y', 'x')).toBeUndefined();
   });
+
+  it('lends a row to read and fill, counted against the limit; a row held across a fresh start keeps its answers', () => {
+    const memo = new PairMemo<string, number>(2);
+    const row = memo.row(1);
+    memo.setIn(row, 2, 'a');
+    memo.setIn(row, 3, 'b');
+    expect(memo.get(1, 2)).toBe('a');
+    expect(memo.row(1)).toBe(row);
+    memo.setIn(row, 4, 'c'); // the third entry: the memo was full and starts afresh
+    expect(memo.get(1, 2)).toBeUndefined();
+    expect(memo.row(1)).not.toBe(row);
+    expect([row.get(2), row.get(3), row.get(4)]).toEqual(['a', 'b', 'c']);
+  });
 });
 
 describe('remembered', () => {

@@ -19,29 +19,50 @@ export function remembered<T>(fn: (value: string) => T, limit = 50_000): (value:
 }
 
 /**
- * A bounded memo by a pair of string keys, held as a map of maps: a look-up hashes the two strings, whose hashes
- * V8 keeps once computed, instead of a joined key built and hashed afresh at every call. Past `limit` entries it
- * starts afresh. Results are shared between callers, who must not change them.
+ * A bounded memo by a pair of keys (strings, or numbers standing for them), held as a map of maps: a look-up hashes
+ * the two keys — V8 keeps a string's hash once computed — instead of a joined key built and hashed afresh at every
+ * call. Past `limit` entries it starts afresh. Results are shared between callers, who must not change them.
  */
-export class PairMemo<T> {
-  private memo = new Map<string, Map<string, T>>();
+export class PairMemo<T, K = string> {
+  private memo = new Map<K, Map<K, T>>();
   private size = 0;
 
   constructor(private readonly limit: number) {}
 
-  get(a: string, b: string): T | undefined {
+  get(a: K, b: K): T | undefined {
     return this.memo.get(a)?.get(b);
   }
 
-  set(a: string, b: string, value: T): void {
-    if (this.size >= this.limit) {
-      this.memo = new Map();
-      this.size = 0;
-    }
+  set(a: K, b: K, value: T): void {
+    this.startAfreshWhenFull();
+    this.row(a).set(b, value);
+    this.size++;
+  }
+
+  /**
+   * What is remembered for `a`, by `b`, as a map the caller may hold: one that compares `a` with many others reads
+   * the memo's outer map once instead of once per pair. Read it; remember into it with `setIn`.
+   */
+  row(a: K): Map<K, T> {
     let inner = this.memo.get(a);
     if (!inner) this.memo.set(a, (inner = new Map()));
-    inner.set(b, value);
+    return inner;
+  }
+
+  /**
+   * Remembers `value` for `b` in a row `row` returned. Past `limit` entries the memo starts afresh; a row held from
+   * before still answers what it holds (the values are pure functions of the keys), and no longer shares.
+   */
+  setIn(row: Map<K, T>, b: K, value: T): void {
+    this.startAfreshWhenFull();
+    row.set(b, value);
     this.size++;
+  }
+
+  private startAfreshWhenFull(): void {
+    if (this.size < this.limit) return;
+    this.memo = new Map();
+    this.size = 0;
   }
 }
 

@@ -13,8 +13,11 @@ export interface PreparedFeatures {
   /** Folded first and last name; '' when absent. */
   first: string;
   last: string;
-  /** Both folded names, joined by NUL: the key name comparisons are remembered by. */
-  name: string;
+  /**
+   * The pair of folded names as a number, one per distinct pair (`nameId`): the key name comparisons are remembered
+   * by. A number is compared and hashed where it is stored; a string key meant reading the string's own object.
+   */
+  name: number;
   birth?: { date: string; year: number; month: string; day: string };
   /** Mailbox: local part without `+tag` (and without dots at Gmail), lower-case domain; `junk`: a placeholder or
    * role local part (`info`, `noreply` …), which says nothing about who owns it; `digits`: the local part's digits. */
@@ -27,48 +30,88 @@ export interface PreparedFeatures {
   city: string;
   /** Phonetic codes, filled on first use. */
   codes?: { first: string; last: string };
+  /** Outcomes of name comparisons with this person as the first of the pair, by the other's `name` (`compareNames`). */
+  nameOutcomes?: Map<number, FieldOutcome>;
 }
 
 // Features objects are treated as immutable once scored, so a candidate scored against many profiles is
 // folded and parsed once.
 const prepared = new WeakMap<PersonFeatures, PreparedFeatures>();
 
+/** `prepareFeatures`, remembered per features object (for callers that do not keep the prepared form). */
 export function prepare(features: PersonFeatures): PreparedFeatures {
   let p = prepared.get(features);
   if (p) return p;
+  p = prepareFeatures(features);
+  prepared.set(features, p);
+  return p;
+}
+
+/**
+ * A person's features in the forms the comparisons use. Not remembered: identity resolution keeps each record's
+ * and each candidate profile's prepared form itself — reading a weak map for both sides of every candidate pair,
+ * and holding tens of thousands of entries in it for the garbage collector to trace as ephemerons, cost more than
+ * the comparisons of a stranger.
+ */
+export function prepareFeatures(features: PersonFeatures): PreparedFeatures {
   const address = features.address ?? {};
   const first = features.firstName ? fold(features.firstName) : '';
   const last = features.lastName ? fold(features.lastName) : '';
-  p = {
+  return {
     first,
     last,
-    name: nameKey(`${first}\u0000${last}`),
+    name: nameId(`${first}\u0000${last}`),
     birth: features.birthDate ? birthOf(features.birthDate) : undefined,
     email: features.email ? mailboxOf(features.email) : undefined,
     phone: features.phone ? digitsOf(features.phone) : '',
     street: address.line1 ? streetOf(address.line1) : undefined,
     postalCode: address.postalCode ? normalisePostalCode(address.postalCode) : '',
     city: address.city ? fold(address.city) : '',
+    codes: undefined,
+    nameOutcomes: undefined,
   };
-  prepared.set(features, p);
-  return p;
 }
 
-/** One string object per name key, so that the name memo's look-ups find their key by identity. */
-let nameKeys = new Map<string, string>();
+/**
+ * `prepareFeatures` of the same features with another email and phone, from their prepared form: the profile as
+ * a record is compared with it when the record shares one of the profile's other contact points.
+ */
+export function preparedWith(
+  p: PreparedFeatures,
+  email: string | undefined,
+  phone: string | undefined,
+): PreparedFeatures {
+  return {
+    first: p.first,
+    last: p.last,
+    name: p.name,
+    birth: p.birth,
+    email: email ? mailboxOf(email) : undefined,
+    phone: phone ? digitsOf(phone) : '',
+    street: p.street,
+    postalCode: p.postalCode,
+    city: p.city,
+    codes: p.codes,
+    nameOutcomes: p.nameOutcomes,
+  };
+}
+
+/** The id of each pair of folded names (`first\0last`) met lately. */
+let nameIds = new Map<string, number>();
+let nextNameId = 0;
 
 /**
- * The name key as the one string object every preparation of that name shares. The memo of name comparisons
- * (`compareNames`) is read for every candidate pair by two name keys; with keys built afresh per preparation each
- * read compared the strings character by character, with shared ones it compares references. Past 200,000 names
- * it starts afresh: a key that is no longer shared still finds its outcome, by its characters.
+ * The number standing for a pair of folded names (`PreparedFeatures.name`). Past 200,000 names the table starts
+ * afresh and a name met again gets a new number: numbers are never reused, so a number always means one name, and
+ * the outcomes remembered for an old one stay right (they are no longer shared).
  */
-function nameKey(key: string): string {
-  const shared = nameKeys.get(key);
-  if (shared !== undefined) return shared;
-  if (nameKeys.size >= 200_000) nameKeys = new Map();
-  nameKeys.set(key, key);
-  return key;
+function nameId(key: string): number {
+  const known = nameIds.get(key);
+  if (known !== undefined) return known;
+  if (nameIds.size >= 200_000) nameIds = new Map();
+  const id = nextNameId++;
+  nameIds.set(key, id);
+  return id;
 }
 
 // Each person's parts are prepared once per features object, and the same birth dates, mailboxes and street lines

@@ -9,4 +9,5 @@ export {
   type MatchScore,
   type TermFrequency,
 } from './matching-config';
-export { autoMergeable, scorePair, scorePairReaching } from './score-pair';
+export { autoMergeable, scorePair, scorePairReaching, scorePreparedReaching } from './score-pair';
+export { prepareFeatures, preparedWith, type PreparedFeatures } from './field-comparisons';

@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import type { PersonFeatures } from '../person-features';
-import { closeNames } from './field-comparisons';
+import { closeNames, prepareFeatures, preparedWith } from './field-comparisons';
 import {
   autoMergeable,
   DEFAULT_MATCHING,
   scorePair,
   scorePairReaching,
+  scorePreparedReaching,
   type Comparison,
   type TermFrequency,
 } from './index';
@@ -585,6 +586,41 @@ describe('scorePair: properties', () => {
     );
     // The shortcut is taken, not only allowed.
     expect(skipped).toBeGreaterThan(20);
+  });
+
+  it('scores prepared forms as scorePairReaching scores the features, another email and phone included', () => {
+    const contact = fc.record({
+      email: maybe(fc.constantFrom('jan.kowalski@example.com', 'Jan.Kowalski+crm@example.com', 'dom@kowalscy.pl')),
+      phone: maybe(fc.constantFrom('+48601234567', '+48 601 234 567', '+48500100200')),
+    });
+    fc.assert(
+      fc.property(
+        person,
+        fc.array(fc.tuple(person, contact), { minLength: 1, maxLength: 6 }),
+        tf,
+        fc.double({ min: -25, max: 45, noNaN: true }),
+        (a, others, frequencies, floor) => {
+          // One record against several candidates, as the resolver scores them: `a`'s prepared form (and the
+          // name outcomes it holds) is reused, each candidate is compared with the contact points it is given.
+          const pa = prepareFeatures(a);
+          for (const [b, { email, phone }] of others) {
+            const expected = scorePairReaching(a, { ...b, email, phone }, floor, DEFAULT_MATCHING, frequencies);
+            const pb = preparedWith(prepareFeatures(b), email, phone);
+            expect(scorePreparedReaching(pa, pb, floor, DEFAULT_MATCHING, frequencies)).toEqual(expected);
+            expect(pb).toEqual({ ...prepareFeatures({ ...b, email, phone }), codes: pb.codes });
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('gives one name number to the same folded names, and another to other names', () => {
+    const number = (firstName?: string, lastName?: string) => prepareFeatures({ firstName, lastName }).name;
+    expect(number('Jan', 'Kowalski')).toBe(number('JAN', 'kowalski'));
+    expect(number('Jan', 'Kowalski')).not.toBe(number('Jan', 'Kowalsky'));
+    expect(number('Jan', 'Kowalski')).not.toBe(number('Kowalski', 'Jan'));
+    expect(number('Jan Maria', undefined)).not.toBe(number('Jan', 'Maria'));
   });
 
   it('puts identical records with a name and an email, phone or birth date at or above auto-merge', () => {

@@ -72,8 +72,20 @@ export function scorePairReaching(
   config: MatchingConfig = DEFAULT_MATCHING,
   tf?: TermFrequency,
 ): MatchScore | undefined {
-  const pa = prepare(a);
-  const pb = prepare(b);
+  return scorePreparedReaching(prepare(a), prepare(b), floor, config, tf);
+}
+
+/**
+ * `scorePairReaching` of two people already prepared (`prepareFeatures`): for a caller that keeps each person's
+ * prepared form while it scores them against many others.
+ */
+export function scorePreparedReaching(
+  pa: PreparedFeatures,
+  pb: PreparedFeatures,
+  floor: number,
+  config: MatchingConfig = DEFAULT_MATCHING,
+  tf?: TermFrequency,
+): MatchScore | undefined {
   const name = compareNames(pa, pb);
   const birthDate = compareBirthDate(pa, pb);
   let household: string | undefined;
@@ -84,16 +96,18 @@ export function scorePairReaching(
     household = 'names only alike and the birth dates differ';
   }
 
-  const comparisons: Comparison[] = [
-    weigh('name', name, config, termFrequencyU(name.level, pa, pb, config, tf)),
-    weigh('birthDate', birthDate, config),
-  ];
+  const frequency = termFrequencyU(name.level, pa, pb, config, tf);
   if (floor > Number.NEGATIVE_INFINITY) {
+    // Weights only, no comparison objects yet: most candidate pairs are strangers that end here.
     const best = ceilings(config);
-    const most = comparisons[0].weight + comparisons[1].weight + (household ? best.household : best.open);
+    const most =
+      weightOf('name', name, config, frequency) +
+      weightOf('birthDate', birthDate, config) +
+      (household ? best.household : best.open);
     // The slack covers the summing order only: `most` is a sum of the same weights in another order.
     if (most < floor - 1e-9) return undefined;
   }
+  const comparisons: Comparison[] = [weigh('name', name, config, frequency), weigh('birthDate', birthDate, config)];
   // Field by field, without a list of pairs: seven comparisons per candidate pair, millions of pairs.
   const add = (field: Comparison['field'], outcome: FieldOutcome) => {
     if (household && HOUSEHOLD_FIELDS.has(field) && outcome.level !== 'disagree' && outcome.level !== 'missing') {
@@ -139,7 +153,10 @@ const levelWeight = ({ m, u }: { m: number; u: number }) => Math.log2(m / u);
  * read as the household level. Counting a move once only lifts disagreements to 0, which both already allow.
  */
 const ceilingsByLevels = new WeakMap<MatchingConfig['levels'], { open: number; household: number }>();
+/** The levels `ceilings` was last asked about, and their ceilings: one configuration serves a whole batch. */
+let lastCeilings: { levels: MatchingConfig['levels']; found: { open: number; household: number } } | undefined;
 function ceilings(config: MatchingConfig): { open: number; household: number } {
+  if (lastCeilings?.levels === config.levels) return lastCeilings.found;
   let found = ceilingsByLevels.get(config.levels);
   if (!found) {
     found = { open: 0, household: 0 };
@@ -153,11 +170,12 @@ function ceilings(config: MatchingConfig): { open: number; household: number } {
     }
     ceilingsByLevels.set(config.levels, found);
   }
+  lastCeilings = { levels: config.levels, found };
   return found;
 }
 
 /** Name-pair outcomes, the most remembered: a few MB at most. */
-const nameOutcomes = new PairMemo<FieldOutcome>(100_000);
+const nameOutcomes = new PairMemo<FieldOutcome, number>(100_000);
 
 /**
  * `compareName`, remembered by the four folded names it reads: names are few and candidates many (a batch
@@ -165,8 +183,11 @@ const nameOutcomes = new PairMemo<FieldOutcome>(100_000);
  * phonetic codes, the nickname table — costs far more than a map look-up. Outcomes are never changed by callers.
  */
 function compareNames(a: PreparedFeatures, b: PreparedFeatures): FieldOutcome {
-  let outcome = nameOutcomes.get(a.name, b.name);
-  if (outcome === undefined) nameOutcomes.set(a.name, b.name, (outcome = compareName(a, b)));
+  // `a`'s row of the memo is held by `a`: a record is scored against all its candidates as `a`, and each read of
+  // the memo's outer map (tens of thousands of names) was a few cache misses of its own.
+  const row = (a.nameOutcomes ??= nameOutcomes.row(a.name));
+  let outcome = row.get(b.name);
+  if (outcome === undefined) nameOutcomes.setIn(row, b.name, (outcome = compareName(a, b)));
   return outcome;
 }
 
@@ -198,12 +219,24 @@ function weigh(
 ): Comparison {
   if (outcome.level === 'missing') return { field, level: 'missing', weight: 0 };
   const probabilities = config.levels[field][outcome.level];
-  const u = adjusted ? Math.max(probabilities.u, adjusted.u) : probabilities.u;
-  const weight = Math.log2(probabilities.m / u);
+  const weight = weightOf(field, outcome, config, adjusted);
   // Seven comparisons per candidate pair: no intermediate array for the one or two details.
   const frequency = adjusted && adjusted.u > probabilities.u ? adjusted.detail : undefined;
   const detail = outcome.detail && frequency ? `${outcome.detail}; ${frequency}` : outcome.detail || frequency;
   return detail ? { field, level: outcome.level, weight, detail } : { field, level: outcome.level, weight };
+}
+
+/** The weight `weigh` gives an outcome: log2(m/u) of its level, u raised by term frequency; 0 when missing. */
+function weightOf(
+  field: Comparison['field'],
+  outcome: FieldOutcome,
+  config: MatchingConfig,
+  adjusted?: { u: number },
+): number {
+  if (outcome.level === 'missing') return 0;
+  const probabilities = config.levels[field][outcome.level];
+  const u = adjusted ? Math.max(probabilities.u, adjusted.u) : probabilities.u;
+  return Math.log2(probabilities.m / u);
 }
 
 const percent = (share: number) => `${(share * 100).toPrecision(2)}%`;
