@@ -68,7 +68,9 @@ export function blockingKeys(p: PersonFeatures): string[] {
     const [date, year, month, day] = birth;
     if (last) add(`n:${last}:${date}`);
     for (const first of firsts) add(`f:${first}:${date}`);
-    if (last) for (const first of firsts) add(`n:${[first, last].sort().join(':')}:${year}`);
+    // The two codes in code-unit order (what `[first, last].sort()` gives), without an array and its sort.
+    if (last)
+      for (const first of firsts) add(first < last ? `n:${first}:${last}:${year}` : `n:${last}:${first}:${year}`);
     if (postal) add(`d:${date}:${postal}`);
     if (last && Number(day) <= 12 && day !== month) {
       const swapped = `${year}-${day}-${month}`;

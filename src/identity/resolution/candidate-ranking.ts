@@ -117,12 +117,14 @@ export function bestSharing(shared: readonly ProfileNode[], limit: number): stri
       if (ahead(keys[middle], profiles[middle], key, profile)) low = middle + 1;
       else high = middle;
     }
-    keys.splice(low, 0, key);
-    profiles.splice(low, 0, profile);
-    if (keys.length > limit) {
-      keys.pop();
-      profiles.pop();
+    // Shifted by hand: `splice` returns an array of what it removed, an allocation per candidate met.
+    let end = length < limit ? length : limit - 1;
+    for (; end > low; end--) {
+      keys[end] = keys[end - 1];
+      profiles[end] = profiles[end - 1];
     }
+    keys[low] = key;
+    profiles[low] = profile;
   }
   return profiles;
 }
