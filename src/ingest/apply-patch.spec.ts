@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { applyPatch, type SourceRecordState } from './apply-patch';
+import { applyPatch, stableJson, type SourceRecordState } from './apply-patch';
 import type { CanonicalRecord } from './canonical-record';
 
 const record = (
@@ -138,6 +138,42 @@ describe('applyPatch', () => {
         expect(fresh).toMatchObject({ changed: true, touched: true });
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('stableJson', () => {
+  // The text as first written: entries sorted by key, each element and value in turn.
+  const reference = (value: unknown): string => {
+    if (value === undefined) return 'undefined';
+    if (value === null || typeof value !== 'object') return JSON.stringify(value);
+    if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+  };
+
+  it('writes the same text as sorting the entries, for any JSON value, nested, undefined inside arrays included', () => {
+    const key = fc.oneof(fc.constantFrom('city', 'line1', 'a', 'B', 'ą', '"q"', ''), fc.string({ maxLength: 4 }));
+    const value = fc.letrec((tie) => ({
+      any: fc.oneof(
+        { depthSize: 'small' },
+        fc.jsonValue({ maxDepth: 1 }),
+        fc.constant(undefined),
+        fc.array(tie('any'), { maxLength: 4 }),
+        fc.dictionary(key, tie('any'), { maxKeys: 6 }),
+      ),
+    })).any;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(stableJson(v)).toBe(reference(v));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('gives equal objects one text whatever the order of their keys', () => {
+    expect(stableJson({ city: 'Kraków', line1: 'Długa 12', postalCode: '30-001' })).toBe(
+      stableJson({ postalCode: '30-001', city: 'Kraków', line1: 'Długa 12' }),
     );
   });
 });

@@ -1,3 +1,4 @@
+import { sortStrings } from '../common/sort-strings';
 import type { AttributeValue, FlatAttributes } from '../identity/golden-attributes';
 import type { CanonicalRecord } from './canonical-record';
 
@@ -29,12 +30,28 @@ export interface PatchOutcome {
   touched: boolean;
 }
 
+/**
+ * JSON of a value with every object's keys in code-unit order, so that equal values give one text whatever the
+ * order their keys came in; `undefined` reads `undefined`. Survivorship compares address objects by it for every
+ * candidate of every refreshed profile: written without an array of entries, their sort's work array and a
+ * string per entry.
+ */
 export function stableJson(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + stableJson(value[i]);
+    return out + ']';
+  }
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  sortStrings(keys);
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    out += (i === 0 ? '' : ',') + JSON.stringify(keys[i]) + ':' + stableJson(object[keys[i]]);
+  }
+  return out + '}';
 }
 
 export function sameValue(a: AttributeValue | undefined, b: AttributeValue | undefined): boolean {
