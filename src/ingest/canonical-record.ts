@@ -375,32 +375,36 @@ export function validateCanonicalRecord(
       raw.updatedAt === undefined || raw.updatedAt === null
         ? receivedAt.toISOString()
         : normaliseTimestamp(raw.updatedAt, '$.updatedAt');
-    const record: CanonicalRecord = {
-      source,
-      externalId,
-      objectType: text(raw.objectType, '$.objectType', { max: 64 }) ?? 'contact',
-      updatedAt,
-      eventId: text(raw.eventId, '$.eventId', { max: 255 }),
-      deleted: raw.deleted as boolean | undefined,
-      deleteReason:
-        raw.deleted === true ? (text(raw.deleteReason, '$.deleteReason', { max: 64 }) ?? 'deleted') : undefined,
-      sequence: sequence(raw.sequence),
-      attributes: attributes(raw.attributes, options),
-      identifiers: list(raw.identifiers, '$.identifiers', (value, path) => ({
-        type: text(value.type, `${path}.type`, { required: true, max: 64 })!,
-        value: text(value.value, `${path}.value`, { required: true, max: 255 })!,
-      })),
-      links: list(raw.links, '$.links', (value, path) => ({
-        source: text(value.source, `${path}.source`, { required: true, max: 63 })!,
-        externalId: text(value.externalId, `${path}.externalId`, { required: true, max: 255 })!,
-      })),
-      consents: list(raw.consents, '$.consents', (value, path) => consent(value, path, updatedAt)),
-      events: list(raw.events, '$.events', engagementEvent),
-    };
-    if (record.eventId === undefined) delete record.eventId;
-    for (const optional of ['deleted', 'deleteReason', 'sequence'] as const) {
-      if (record[optional] === undefined) delete record[optional];
-    }
+    // Each value in the order the fields are checked (the first problem is the one reported), then the record
+    // built with only the optional fields that are present, in the fields' order. Deleting the absent ones from a
+    // full literal instead turned every record into a dictionary-mode object: a hash look-up, and several times
+    // the memory, for each of its fields read on the way through the pipeline.
+    const objectType = text(raw.objectType, '$.objectType', { max: 64 }) ?? 'contact';
+    const eventId = text(raw.eventId, '$.eventId', { max: 255 });
+    const deleteReason =
+      raw.deleted === true ? (text(raw.deleteReason, '$.deleteReason', { max: 64 }) ?? 'deleted') : undefined;
+    const changeSequence = sequence(raw.sequence);
+    const flat = attributes(raw.attributes, options);
+    const identifiers = list(raw.identifiers, '$.identifiers', (value, path) => ({
+      type: text(value.type, `${path}.type`, { required: true, max: 64 })!,
+      value: text(value.value, `${path}.value`, { required: true, max: 255 })!,
+    }));
+    const links = list(raw.links, '$.links', (value, path) => ({
+      source: text(value.source, `${path}.source`, { required: true, max: 63 })!,
+      externalId: text(value.externalId, `${path}.externalId`, { required: true, max: 255 })!,
+    }));
+    const consents = list(raw.consents, '$.consents', (value, path) => consent(value, path, updatedAt));
+    const events = list(raw.events, '$.events', engagementEvent);
+    const record = { source, externalId, objectType, updatedAt } as CanonicalRecord;
+    if (eventId !== undefined) record.eventId = eventId;
+    if (raw.deleted !== undefined) record.deleted = raw.deleted as boolean;
+    if (deleteReason !== undefined) record.deleteReason = deleteReason;
+    if (changeSequence !== undefined) record.sequence = changeSequence;
+    record.attributes = flat;
+    record.identifiers = identifiers;
+    record.links = links;
+    record.consents = consents;
+    record.events = events;
     return { ok: true, record };
   } catch (error) {
     if (error instanceof Rejection) return { ok: false, code: error.code, message: error.message, path: error.path };
