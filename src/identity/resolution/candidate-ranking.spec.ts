@@ -49,7 +49,7 @@ const best = (list: Candidate[], limit: number) =>
       list.map((c) => [c.profile, c.weight]),
     ),
     limit,
-  );
+  ).map((node) => node.id);
 
 describe('bestSharing and AgeRanks', () => {
   it('gives the first `limit` of a full sort by weight and age, in that order, for any candidates and limit', () => {
@@ -110,7 +110,7 @@ describe('bestSharing and AgeRanks', () => {
           ['zz-unknown', 1],
         ]),
         4,
-      ),
+      ).map((node) => node.id),
     ).toEqual(['older', 'old', 'new', 'zz-unknown']);
     const byAge = ['zz-unknown', 'new', 'b-unknown', 'old', 'older'].sort((a, b) => ranks.compare(a, b));
     expect(byAge).toEqual(['older', 'old', 'new', 'b-unknown', 'zz-unknown']);

@@ -1,3 +1,5 @@
+import type { ProfileInfo } from './profile-infos';
+
 /** What says which of two profiles is the older (its survivor in a merge), read once per profile. */
 export interface ProfileAge {
   profile: string;
@@ -35,6 +37,8 @@ export class ProfileNode {
   /** What the record of gathering `mark` shares with the profile; stale when `mark` is an earlier one's. */
   weight = 0;
   mark = 0;
+  /** What the batch knows of the profile (loaded or created by it): read by reference, not looked up by id. */
+  info: ProfileInfo | undefined = undefined;
 
   constructor(
     readonly id: string,
@@ -101,20 +105,19 @@ const RANK_SPAN = 2 ** 32;
  * first `limit` gives — without sorting them all or making an object per candidate. Each candidate's place is one
  * number (weight, then rank); a sorted list of at most `limit` grows by binary insertion.
  */
-export function bestSharing(shared: readonly ProfileNode[], limit: number): string[] {
+export function bestSharing(shared: readonly ProfileNode[], limit: number): ProfileNode[] {
   const keys: number[] = [];
-  const profiles: string[] = [];
+  const profiles: ProfileNode[] = [];
   for (const node of shared) {
     // Higher is better: more weight, then a smaller rank; no rank is worst (RANK_SPAN - 1 - rank would be 0).
     const key = node.weight * RANK_SPAN + (node.rank === NO_RANK ? 0 : RANK_SPAN - 1 - node.rank);
-    const profile = node.id;
     const length = keys.length;
-    if (length === limit && !ahead(key, profile, keys[length - 1], profiles[length - 1])) continue;
+    if (length === limit && !ahead(key, node, keys[length - 1], profiles[length - 1])) continue;
     let low = 0;
     let high = length;
     while (low < high) {
       const middle = (low + high) >> 1;
-      if (ahead(keys[middle], profiles[middle], key, profile)) low = middle + 1;
+      if (ahead(keys[middle], profiles[middle], key, node)) low = middle + 1;
       else high = middle;
     }
     // Shifted by hand: `splice` returns an array of what it removed, an allocation per candidate met.
@@ -124,12 +127,12 @@ export function bestSharing(shared: readonly ProfileNode[], limit: number): stri
       profiles[end] = profiles[end - 1];
     }
     keys[low] = key;
-    profiles[low] = profile;
+    profiles[low] = node;
   }
   return profiles;
 }
 
 /** `a` ranks before `b`: a higher key; on equal keys (profiles without a rank) the smaller id. */
-function ahead(keyA: number, profileA: string, keyB: number, profileB: string): boolean {
-  return keyA > keyB || (keyA === keyB && profileA < profileB);
+function ahead(keyA: number, a: ProfileNode, keyB: number, b: ProfileNode): boolean {
+  return keyA > keyB || (keyA === keyB && a.id < b.id);
 }

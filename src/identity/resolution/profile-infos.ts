@@ -18,8 +18,9 @@ export interface ProfileInfo {
    */
   firstRecord: string;
   features: PersonFeatures;
-  emails: Set<string>;
-  phones: Set<string>;
+  /** Every email and every phone its live records hold, each once (a few: small lists are read faster than sets). */
+  emails: string[];
+  phones: string[];
   /** Live contact records per source (for the records-per-source guardrail). */
   perSource: Map<string, number>;
   /** Live source records (for the cluster-size circuit breaker). */
@@ -103,8 +104,8 @@ export async function loadProfileInfos(
           country: text('address_country'),
         },
       },
-      emails: new Set(),
-      phones: new Set(),
+      emails: [],
+      phones: [],
       perSource: new Map(),
       size: 0,
       preparedFrom: undefined,
@@ -117,8 +118,8 @@ export async function loadProfileInfos(
     if (!info) continue;
     info.size++;
     if (r.contact) info.perSource.set(r.source, (info.perSource.get(r.source) ?? 0) + 1);
-    if (r.email !== null) info.emails.add(r.email);
-    if (r.phone !== null) info.phones.add(r.phone);
+    if (r.email !== null && !info.emails.includes(r.email)) info.emails.push(r.email);
+    if (r.phone !== null && !info.phones.includes(r.phone)) info.phones.push(r.phone);
     const first = `${r.source}\u0000${r.external_id}`;
     if (first < info.firstRecord) info.firstRecord = first;
   }

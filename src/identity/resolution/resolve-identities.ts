@@ -201,6 +201,7 @@ class BatchDecisions {
     for (const info of infos.values())
       ages.push({ profile: info.id, order: info.order, firstRecord: info.firstRecord });
     this.ages = new AgeRanks(ages);
+    for (const info of infos.values()) this.ages.get(info.id)!.info = info;
     this.groups = new ProfileGroups(this.ages);
     this.byIdentifier = this.nodesOf(identifierHolders);
     this.byBlock = this.nodesOf(blockHolders);
@@ -212,8 +213,12 @@ class BatchDecisions {
     return this.ages.compare(a, b);
   }
 
+  /**
+   * The look-up's holders as nodes, in the look-up's own map: setting a key it holds does not grow it, where a second
+   * map as large (tens of thousands of keys a batch) was grown step by step, rehashed at each.
+   */
   private nodesOf(holders: Map<string, string[]>): Map<string, ProfileNode[]> {
-    const nodes = new Map<string, ProfileNode[]>();
+    const nodes = holders as Map<string, unknown> as Map<string, ProfileNode[]>;
     for (const [key, profiles] of holders)
       nodes.set(
         key,
@@ -238,21 +243,23 @@ class BatchDecisions {
     this.createdProfileIds.add(id);
     this.createdInBatch.add(id);
     // Younger than every loaded profile (their order is a creation time) and every one created before it.
-    this.ages.addYoungest(id);
-    this.infos.set(id, {
+    const node = this.ages.addYoungest(id);
+    const info: ProfileInfo = {
       id,
       order: Number.MAX_SAFE_INTEGER - 1_000_000 + this.created++,
       firstRecord,
       features,
-      emails: new Set(),
-      phones: new Set(),
+      emails: [],
+      phones: [],
       perSource: new Map(),
       size: 0,
       // The record's prepared form, when it was scored against candidates: the same features object.
       preparedFrom: this.recordPrepared?.features === features ? features : undefined,
       prepared: this.recordPrepared?.features === features ? this.recordPrepared.prepared : undefined,
       variants: undefined,
-    });
+    };
+    this.infos.set(id, info);
+    node.info = info;
     return id;
   }
 
@@ -343,12 +350,13 @@ class BatchDecisions {
    * with the record (a contact point counts most); only the best are scored, so a broad block costs a bounded
    * amount of work.
    */
-  private softCandidates(keysOf: IdentityKeys): Set<string> {
+  private softCandidates(keysOf: IdentityKeys): ProfileNode[] {
     this.mark++;
     this.sharing.length = 0;
     for (const identifier of keysOf.contactPoints) this.share(this.byIdentifier.get(idKey(identifier)), 10);
     for (const key of keysOf.blockingKeys) this.share(this.byBlock.get(key), 1);
-    return new Set(bestSharing(this.sharing, MAX_SCORED_CANDIDATES));
+    // Each node once: `share` gathers each group's survivor once per record.
+    return bestSharing(this.sharing, MAX_SCORED_CANDIDATES);
   }
 
   /** Adds `weight` to what each holder's profile (its group's survivor) shares with the record. */
@@ -372,7 +380,7 @@ class BatchDecisions {
    * inbox: names or birth dates that disagree) — then the score decides, like for any other candidate.
    */
   private scoreCandidates(
-    soft: Set<string>,
+    soft: ProfileNode[],
     current: string | null,
     hard: Map<string, MatchEvidence>,
     keysOf: IdentityKeys,
@@ -382,14 +390,16 @@ class BatchDecisions {
     const record = keysOf.features;
     const scored = new Map<string, MatchScore>();
     let prepared: PreparedFeatures | undefined;
-    for (const profile of soft) {
-      if (profile === current || hard.has(profile)) continue;
-      const info = this.infos.get(profile);
+    for (let i = 0; i < soft.length; i++) {
+      // The candidate's info by reference from its node: a look-up by id in the batch's map of profiles (tens of
+      // thousands) was a few cache misses per candidate pair.
+      const { id: profile, info } = soft[i];
+      if (profile === current || (hard.size > 0 && hard.has(profile))) continue;
       if (!info || info.size === 0) continue;
-      // The record's features hold exactly its contact points (`identityKeys`): each set is read once, for both
+      // The record's features hold exactly its contact points (`identityKeys`): each list is read once, for both
       // the shortcut and the email and phone the profile is compared with.
-      const email = !!record.email && info.emails.has(record.email);
-      const phone = !!record.phone && info.phones.has(record.phone);
+      const email = !!record.email && info.emails.includes(record.email);
+      const phone = !!record.phone && info.phones.includes(record.phone);
       if (email || phone) sharing.add(profile);
       const floor = email || phone ? Number.NEGATIVE_INFINITY : matching.thresholds.review;
       prepared ??= prepareFeatures(record);
@@ -525,7 +535,8 @@ class BatchDecisions {
     info.features = mergedFeatures(keysOf.features, info.features);
     const node = this.ages.node(profileId);
     for (const c of keysOf.contactPoints) {
-      (c.type === 'email' ? info.emails : info.phones).add(c.value);
+      const held = c.type === 'email' ? info.emails : info.phones;
+      if (!held.includes(c.value)) held.push(c.value);
       hold(this.byIdentifier, idKey(c), node);
     }
     for (const d of keysOf.declared) hold(this.byIdentifier, idKey(d), node);
@@ -868,8 +879,8 @@ function comparable(
   sharesPhone: boolean,
 ): PreparedFeatures {
   const { features } = info;
-  const email = sharesEmail ? record.email : (features.email ?? firstOf(info.emails));
-  const phone = sharesPhone ? record.phone : (features.phone ?? firstOf(info.phones));
+  const email = sharesEmail ? record.email : (features.email ?? info.emails[0]);
+  const phone = sharesPhone ? record.phone : (features.phone ?? info.phones[0]);
   // Prepared once per features object: the profile's own features when they hold that email and phone (most
   // profiles have one of each), else once per email and phone the profile is compared with, until its features
   // change.
@@ -884,10 +895,4 @@ function comparable(
   let value = info.variants.get(key);
   if (!value) info.variants.set(key, (value = preparedWith(info.prepared, email, phone)));
   return value;
-}
-
-/** The first value of a set, without copying it into an array. */
-function firstOf(values: Set<string>): string | undefined {
-  for (const value of values) return value;
-  return undefined;
 }
