@@ -15,9 +15,15 @@ export interface NewChangeEvent {
   payload: Record<string, unknown>;
 }
 
-export interface AppendedChangeEvent extends NewChangeEvent {
-  id: string;
+export interface AppendedChangeEvent extends NewChangeEvent, SentChangeEvent {
   position: string;
+}
+
+/** What is known of an appended event without reading its row back: what live subscribers are told of it. */
+export interface SentChangeEvent {
+  id: string;
+  type: string;
+  /** The transaction's time (`now()`, the column's default), as ISO text. */
   occurredAt: string;
 }
 
@@ -45,11 +51,21 @@ const EVENT_ROWS = new TupleSet<EventWrite>({
  * `pg_stat_statements`). Every row of a transaction gets the same value either way. The bulk writers of events
  * (here and `segments/membership.ts`) do the same.
  */
-const INSERT_CHANGE_EVENTS = `INSERT INTO change_event (id, type, profile_id, segment_key, origin_source, payload, txid)
+const INSERT_EVENT_ROWS = `INSERT INTO change_event (id, type, profile_id, segment_key, origin_source, payload, txid)
      SELECT e.id, e.type, e.profile_id, e.segment_key, e.origin_source, e.payload, (SELECT hub_current_txid())
        FROM ${EVENT_ROWS.sql('$1')} AS e
-      ORDER BY e.ord
+      ORDER BY e.ord`;
+
+const INSERT_CHANGE_EVENTS = `${INSERT_EVENT_ROWS}
      RETURNING id, position::text AS position, ${isoTimeSql('occurred_at')} AS occurred_at`;
+
+/**
+ * The events inserted, counted, with the transaction's time once: every row's `occurred_at` is that time (the
+ * column's default, `now()`), and the ids are the hub's own. A bulk import's tens of thousands of events were read
+ * back row by row for nothing but those.
+ */
+const INSERT_CHANGE_EVENTS_COUNTED = `WITH appended AS (${INSERT_EVENT_ROWS} RETURNING 1)
+     SELECT count(*)::int AS appended, ${isoTimeSql('now()')} AS occurred_at FROM appended`;
 
 /** An appended row, its time as ISO text formatted by PostgreSQL (`isoTimeSql`). */
 type InsertedRow = { id: string; position: string; occurred_at: string };
@@ -67,7 +83,7 @@ function eventRows(events: NewChangeEvent[]) {
       return { ...event, id: ids[ord], position: row.position, occurredAt: row.occurred_at };
     });
   };
-  return { parameter, appended };
+  return { ids, parameter, appended };
 }
 
 /** Appends change events in one statement inside the caller's transaction (the outbox). */
@@ -80,21 +96,24 @@ export async function appendChangeEvents(tx: TxContext, events: NewChangeEvent[]
 }
 
 /**
- * `appendChangeEvents` on a statement chain: returns once the statement is sent; the appended events (with their
- * positions) are read from the returned function once the chain is idle.
+ * `appendChangeEvents` on a statement chain: returns once the statement is sent; the events as sent (ids and time,
+ * no positions) are read from the returned function once the chain is idle.
  */
 export async function sendChangeEvents(
   tx: TxContext,
   events: NewChangeEvent[],
   chain: StatementChain,
-): Promise<() => AppendedChangeEvent[]> {
+): Promise<() => SentChangeEvent[]> {
   if (events.length === 0) return () => [];
-  const { parameter, appended } = eventRows(events);
-  let result: AppendedChangeEvent[] | undefined;
-  await chain.send<InsertedRow[]>(INSERT_CHANGE_EVENTS, [parameter], (rows) => (result = appended(rows)));
+  const { ids, parameter } = eventRows(events);
+  let occurredAt: string | undefined;
+  await chain.send<{ appended: number; occurred_at: string }[]>(INSERT_CHANGE_EVENTS_COUNTED, [parameter], ([row]) => {
+    if (row.appended !== events.length) throw new Error(`change events: appended ${row.appended} of ${events.length}`);
+    occurredAt = row.occurred_at;
+  });
   tx.afterCommit(() => tx.notifier.feedCommitted());
   return () => {
-    if (!result) throw new Error('change events read before their statement answered');
-    return result;
+    if (occurredAt === undefined) throw new Error('change events read before their statement answered');
+    return events.map((event, i) => ({ id: ids[i], type: event.type, occurredAt: occurredAt! }));
   };
 }

@@ -21,7 +21,7 @@ import {
   refreshGoldenProfiles,
   type GoldenChange,
 } from '../identity/survivorship/refresh-golden-profiles';
-import { sendChangeEvents, type AppendedChangeEvent, type NewChangeEvent } from '../feed/change-events';
+import { sendChangeEvents, type NewChangeEvent, type SentChangeEvent } from '../feed/change-events';
 import { applyPatch, type SourceRecordState } from './apply-patch';
 import { validateCanonicalRecord, type CanonicalRecord } from './canonical-record';
 import { recordDeadLetters, type Transport } from './dead-letters';
@@ -238,7 +238,7 @@ export async function ingestRecords(
   /** Profiles created by an earlier slice that a later one added records to: their golden row is recomputed. */
   const grown = new Set<string>();
   /** New profiles' golden changes, with their events (appended on the chain, read once it is idle). */
-  const announced: { changes: GoldenChange[]; events: () => AppendedChangeEvent[] }[] = [];
+  const announced: { changes: GoldenChange[]; events: () => SentChangeEvent[] }[] = [];
   const flushSlice = async (slice: DecidedSlice): Promise<void> => {
     const writes = slice.requests.map((r) => writeOf(entryOf.get(r.key)!, slice.profileIds.get(r.key)!));
     for (const id of slice.extended) grown.add(id);

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { inTransaction, systemContext } from '../../src/common/context';
-import { appendChangeEvents } from '../../src/feed/change-events';
+import { appendChangeEvents, sendChangeEvents } from '../../src/feed/change-events';
+import { StatementChain } from '../../src/db/statement-chain';
 import { ChangeNotifier, createHubPubSub } from '../../src/feed/change-notifier';
 import { createLogger } from '../../src/logging/logger';
 import { currentFeedCursor, decodeFeedCursor, readChangeEvents } from '../../src/feed/read-change-events';
@@ -94,6 +95,29 @@ describe('readChangeEvents (the outbox reader)', () => {
     const restored = await stamp(1_000_000_000);
     expect(plain.rows.map((r) => BigInt(r.txid))).toEqual([plain.own, plain.own, plain.own]);
     expect(restored.rows.map((r) => BigInt(r.txid))).toEqual(Array(3).fill(restored.own + 1_000_000_000n));
+  });
+
+  it('sends events on a statement chain in order, each under the id and time the outbox row holds', async () => {
+    const ds = db.dataSource;
+    const ctx = systemContext(ds, createLogger('silent'), new ChangeNotifier(createHubPubSub()));
+    const { sent, rows } = await inTransaction(ctx, async (tx) => {
+      const chain = new StatementChain(tx);
+      const first = await sendChangeEvents(
+        tx,
+        ['a', 'b', 'c'].map((n) => ({ type: `test.sent.${n}`, payload: { n } })),
+        chain,
+      );
+      const second = await sendChangeEvents(tx, [{ type: 'test.sent.d', payload: {} }], chain);
+      await chain.idle();
+      const sent = [...first(), ...second()];
+      const rows: { id: string; type: string; occurred_at: Date }[] = await tx.manager.query(
+        `SELECT id, type, occurred_at FROM change_event WHERE id = ANY($1::uuid[]) ORDER BY position`,
+        [sent.map((e) => e.id)],
+      );
+      return { sent, rows };
+    });
+    expect(rows.map((r) => [r.id, r.type])).toEqual(sent.map((e) => [e.id, e.type]));
+    for (const row of rows) expect(sent.find((e) => e.id === row.id)!.occurredAt).toBe(row.occurred_at.toISOString());
   });
 
   it('refuses a cursor it did not make with a coded error', async () => {

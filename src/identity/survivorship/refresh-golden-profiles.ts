@@ -1,7 +1,7 @@
 import type { TxContext } from '../../common/context';
 import { TupleSet, type TupleColumn } from '../../db/tuple-set';
 import { StatementChain } from '../../db/statement-chain';
-import { appendChangeEvents, type AppendedChangeEvent, type NewChangeEvent } from '../../feed/change-events';
+import { appendChangeEvents, type NewChangeEvent, type SentChangeEvent } from '../../feed/change-events';
 import { sameValue } from '../../ingest/apply-patch';
 import { fieldTimes } from '../../ingest/store/field-times';
 import {
@@ -343,14 +343,14 @@ export async function recordGoldenChanges(
   others: NewChangeEvent[] = [],
   alsoTouched: readonly string[] = [],
   /** Golden changes whose events this transaction appended before (`goldenChangeEvent`), in their order. */
-  announced: { changes: GoldenChange[]; events: AppendedChangeEvent[] } = { changes: [], events: [] },
+  announced: { changes: GoldenChange[]; events: SentChangeEvent[] } = { changes: [], events: [] },
   /**
    * Profiles this transaction created that hold no engagement events: where the scoring settings give such a
    * profile nothing (`scoresOnlyEngagement`), their lead score and stage are the golden row's defaults already.
    */
   unengaged: ReadonlySet<string> = new Set(),
 ): Promise<void> {
-  const appended = [
+  const appended: SentChangeEvent[] = [
     ...announced.events,
     ...(await appendChangeEvents(tx, [
       ...newChanges.map((c) => goldenChangeEvent(c, originOf(c.profileId))),
