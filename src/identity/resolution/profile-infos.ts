@@ -3,8 +3,7 @@ import { pgArray } from '../../db/pg-array';
 import type { Queries, StatementChain } from '../../db/statement-chain';
 import { analyzeInBackground, GOLDEN_PROFILE_STATISTICS } from '../../db/table-statistics';
 import type { PersonFeatures } from '../matching/person-features';
-import type { PreparedFeatures } from '../matching/scoring';
-import type { TermFrequency } from '../matching/scoring';
+import type { PreparedFeatures, TermFrequency } from '../matching/scoring';
 import { foldName } from '../matching/compare/normalise';
 
 /** What matching knows about a candidate profile. */
