@@ -1,3 +1,4 @@
+import { sortStrings } from '../../common/sort-strings';
 import type { TxContext } from '../../common/context';
 import { TupleSet, type TupleColumn } from '../../db/tuple-set';
 import { StatementChain } from '../../db/statement-chain';
@@ -32,13 +33,10 @@ export interface GoldenChange {
   inConflict?: string[];
 }
 
-/**
- * An object's keys in sorted order. Golden values are built slot by slot in sorted order, so their keys nearly
- * always come sorted: checked first, as `Array#sort` copies the array even then.
- */
+/** An object's keys in sorted order (golden values' keys nearly always come sorted: `sortStrings` checks first). */
 function sortedKeys(values: object): string[] {
   const keys = Object.keys(values);
-  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return keys.sort();
+  sortStrings(keys);
   return keys;
 }
 

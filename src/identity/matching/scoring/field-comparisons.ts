@@ -96,23 +96,15 @@ export function preparedWith(
   };
 }
 
-/** The id of each pair of folded names (`first\0last`) met lately. */
-let nameIds = new Map<string, number>();
 let nextNameId = 0;
 
 /**
- * The number standing for a pair of folded names (`PreparedFeatures.name`). Past 200,000 names the table starts
- * afresh and a name met again gets a new number: numbers are never reused, so a number always means one name, and
- * the outcomes remembered for an old one stay right (they are no longer shared).
+ * The number standing for a pair of folded names (`first\0last`, `PreparedFeatures.name`), remembered like the
+ * other preparations. Past 200,000 names the memo starts afresh and a name met again gets a new number: numbers are
+ * never reused, so a number always means one name, and the outcomes remembered for an old one stay right (they are
+ * no longer shared).
  */
-function nameId(key: string): number {
-  const known = nameIds.get(key);
-  if (known !== undefined) return known;
-  if (nameIds.size >= 200_000) nameIds = new Map();
-  const id = nextNameId++;
-  nameIds.set(key, id);
-  return id;
-}
+const nameId = remembered(() => nextNameId++, 200_000);
 
 // Each person's parts are prepared once per features object, and the same birth dates, mailboxes and street lines
 // come back in the profiles' and the records' objects of every batch: their preparations are remembered by value
