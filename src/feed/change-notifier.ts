@@ -1,32 +1,24 @@
 import { EventEmitter } from 'node:events';
 import { createPubSub } from '@graphql-yoga/subscription';
 
-/** A committed change to one golden profile, as pushed to `profileChanged` subscribers. */
-export interface ProfileChangedMessage {
-  /** Public id of the change event in the outbox. */
-  eventId: string;
-  type: string;
-  profileId: string;
-  version: number;
-  changedFields: string[];
-  occurredAt: string;
-}
-
 export type HubPubSub = ReturnType<typeof createHubPubSub>;
 
+/**
+ * The process's pub/sub: what TypeGraphQL's schema is built with, and what the notifiers of one hub process share
+ * their wake-up channel by. It carries no topics: every subscription reads the durable change feed, woken by
+ * `feedCommitted`.
+ */
 export function createHubPubSub() {
-  return createPubSub<{
-    PROFILE_CHANGED: [profileId: string, message: ProfileChangedMessage];
-  }>();
+  return createPubSub();
 }
 
-/**
- * Wakes live subscribers once a change has committed. The outbox (`change_event`) stays the source of truth;
- * this is only the in-process push.
- */
 /** One wake-up channel per pub/sub, so that every notifier of a hub process (HTTP, broker, jobs) shares it. */
 const feeds = new WeakMap<HubPubSub, EventEmitter>();
 
+/**
+ * Wakes live subscribers once a change has committed. The outbox (`change_event`) stays the source of truth;
+ * this is only the in-process wake-up.
+ */
 export class ChangeNotifier {
   private readonly feed: EventEmitter;
 
@@ -54,9 +46,5 @@ export class ChangeNotifier {
       this.feed.once('committed', done);
       signal?.addEventListener('abort', done, { once: true });
     });
-  }
-
-  profileChanged(message: ProfileChangedMessage): void {
-    this.pubSub.publish('PROFILE_CHANGED', message.profileId, message);
   }
 }

@@ -21,7 +21,7 @@ import {
   refreshGoldenProfiles,
   type GoldenChange,
 } from '../identity/survivorship/refresh-golden-profiles';
-import { sendChangeEvents, type NewChangeEvent, type SentChangeEvent } from '../feed/change-events';
+import { sendChangeEvents, type NewChangeEvent } from '../feed/change-events';
 import { applyPatch, type SourceRecordState } from './apply-patch';
 import { validateCanonicalRecord, type CanonicalRecord } from './canonical-record';
 import { recordDeadLetters, type Transport } from './dead-letters';
@@ -237,8 +237,8 @@ export async function ingestRecords(
   const locked = new Set<string>();
   /** Profiles created by an earlier slice that a later one added records to: their golden row is recomputed. */
   const grown = new Set<string>();
-  /** New profiles' golden changes, with their events (appended on the chain, read once it is idle). */
-  const announced: { changes: GoldenChange[]; events: () => SentChangeEvent[] }[] = [];
+  /** New profiles' golden changes, whose events the slices appended on the chain. */
+  const announced: GoldenChange[] = [];
   const flushSlice = async (slice: DecidedSlice): Promise<void> => {
     const writes = slice.requests.map((r) => writeOf(entryOf.get(r.key)!, slice.profileIds.get(r.key)!));
     for (const id of slice.extended) grown.add(id);
@@ -289,12 +289,12 @@ export async function ingestRecords(
     );
     // The new profiles' events go out now too, the first of the batch's events as they would be anyway.
     const origin = originSources(writes);
-    const events = await sendChangeEvents(
+    await sendChangeEvents(
       tx,
       createdChanges.map((c) => goldenChangeEvent(c, origin.get(c.profileId) ?? null)),
       chain,
     );
-    announced.push({ changes: createdChanges, events });
+    announced.push(...createdChanges);
   };
 
   let resolution: IdentityResolution;
@@ -378,7 +378,7 @@ export async function ingestRecords(
     (profileId) => originByProfile.get(profileId) ?? null,
     [...mergeEvents, ...consentEvents, ...candidateEvents],
     engaged,
-    { changes: announced.flatMap((a) => a.changes), events: announced.flatMap((a) => a.events()) },
+    announced,
     unengagedProfiles(resolution, engaged),
   );
 

@@ -175,31 +175,17 @@ export async function eraseProfile(
     sourceRecords: keys.sourceRecordIds.length,
     suppressionEntries: suppressed.length,
   };
-  const [event] = await appendChangeEvents(tx, [
+  await appendChangeEvents(tx, [
     {
       type: 'profile.erased',
       profileId: survivor.id,
       payload: { profileId: survivor.id, erasedAt: erasedAt.toISOString(), reason: input.reason, absorbedProfileIds },
     },
   ]);
-  const [{ version }]: { version: number }[] = await tx.manager.query(
-    `SELECT version FROM golden_profile WHERE id = $1`,
-    [survivor.id],
-  );
   // Last: the audit append holds the chain's lock until the transaction commits.
   await appendAudit(tx, [
     auditEntryFor(tx, { action: 'profile.erase', targetType: 'golden_profile', targetId: survivor.id, details }),
   ]);
-  tx.afterCommit(() =>
-    tx.notifier.profileChanged({
-      eventId: event.id,
-      type: event.type,
-      profileId: survivor.id,
-      version,
-      changedFields: [],
-      occurredAt: event.occurredAt,
-    }),
-  );
   tx.logger.info({ profileId: survivor.id, ...details }, 'profile erased');
   return {
     ok: true,

@@ -2,7 +2,7 @@ import { sortStrings } from '../../common/sort-strings';
 import type { TxContext } from '../../common/context';
 import { TupleSet, type TupleColumn } from '../../db/tuple-set';
 import { StatementChain } from '../../db/statement-chain';
-import { appendChangeEvents, type NewChangeEvent, type SentChangeEvent } from '../../feed/change-events';
+import { appendChangeEvents, type NewChangeEvent } from '../../feed/change-events';
 import { sameValue } from '../../ingest/apply-patch';
 import { fieldTimes } from '../../ingest/store/field-times';
 import {
@@ -331,8 +331,9 @@ function recomputeGolden(
 }
 
 /**
- * Writes the golden changes (and any other events of the same transaction) to the outbox and, once the
- * transaction has committed, pushes each golden change to live subscribers with its outbox id.
+ * Writes the golden changes (and any other events of the same transaction) to the outbox, and rescores and
+ * re-evaluates the segments of every profile they touch. Live subscribers read them from the outbox once the
+ * transaction has committed.
  */
 export async function recordGoldenChanges(
   tx: TxContext,
@@ -340,22 +341,16 @@ export async function recordGoldenChanges(
   originOf: (profileId: string) => string | null,
   others: NewChangeEvent[] = [],
   alsoTouched: readonly string[] = [],
-  /** Golden changes whose events this transaction appended before (`goldenChangeEvent`), in their order. */
-  announced: { changes: GoldenChange[]; events: SentChangeEvent[] } = { changes: [], events: [] },
+  /** Golden changes whose events this transaction appended before (`goldenChangeEvent`). */
+  announced: GoldenChange[] = [],
   /**
    * Profiles this transaction created that hold no engagement events: where the scoring settings give such a
    * profile nothing (`scoresOnlyEngagement`), their lead score and stage are the golden row's defaults already.
    */
   unengaged: ReadonlySet<string> = new Set(),
 ): Promise<void> {
-  const appended: SentChangeEvent[] = [
-    ...announced.events,
-    ...(await appendChangeEvents(tx, [
-      ...newChanges.map((c) => goldenChangeEvent(c, originOf(c.profileId))),
-      ...others,
-    ])),
-  ];
-  const changes = [...announced.changes, ...newChanges];
+  await appendChangeEvents(tx, [...newChanges.map((c) => goldenChangeEvent(c, originOf(c.profileId))), ...others]);
+  const changes = [...announced, ...newChanges];
   // Every profile this transaction changed (golden values, consents, merges, engagement …) is re-evaluated
   // against the segments, in the same transaction.
   const touched = [
@@ -369,18 +364,6 @@ export async function recordGoldenChanges(
     unengaged.size > 0 && scoresOnlyEngagement(scoring) ? touched.filter((id) => !unengaged.has(id)) : touched;
   await appendChangeEvents(tx, await rescoreProfiles(tx, scored, scoring));
   await updateMemberships(tx, touched);
-  tx.afterCommit(() => {
-    changes.forEach((change, i) =>
-      tx.notifier.profileChanged({
-        eventId: appended[i].id,
-        type: appended[i].type,
-        profileId: change.profileId,
-        version: change.version,
-        changedFields: change.changedFields,
-        occurredAt: appended[i].occurredAt,
-      }),
-    );
-  });
 }
 
 /** The outbox entry for a golden change. */
